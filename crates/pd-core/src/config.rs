@@ -1,0 +1,333 @@
+//! Configuration: defaults, then `pd.toml` in the data directory, then `PD_*` variables,
+//! then command-line flags. Later sources win.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Error, Result};
+
+/// How OCR treats pages that already have text (paperless-ngx's `OCR_MODE`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OcrMode {
+    /// OCR only pages without a text layer (the default).
+    #[default]
+    Skip,
+    /// Replace existing text layers.
+    Redo,
+    /// Rasterise and OCR every page.
+    Force,
+}
+
+/// OCR settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OcrConfig {
+    /// Tesseract languages, `+`-joined (`eng`, `deu+eng`).
+    pub language: String,
+    pub mode: OcrMode,
+    /// Resolution pages are rendered at for OCR.
+    pub dpi: u32,
+}
+
+impl Default for OcrConfig {
+    fn default() -> Self {
+        OcrConfig {
+            language: "eng".into(),
+            mode: OcrMode::Skip,
+            dpi: 300,
+        }
+    }
+}
+
+/// pd's settings. See the README's configuration table for every key.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Config {
+    /// `PD_DATA_DIR`, `--data-dir`; default `./pd-data`.
+    pub data_dir: PathBuf,
+    /// `PD_MEDIA_DIR`; default `<data dir>/media`.
+    pub media_dir: PathBuf,
+    /// `PD_DATABASE_URL`; default a SQLite file `<data dir>/pd.sqlite3`.
+    pub database_url: String,
+    /// `PD_FILENAME_FORMAT`: the Jinja template for stored file names; none means `%07d`.
+    pub filename_format: Option<String>,
+    /// `PD_FILENAME_FORMAT_REMOVE_NONE`: drop `-none-` parts from rendered names.
+    pub filename_format_remove_none: bool,
+    /// `PD_CONSUMER_DELETE_DUPLICATES`: reject files already in the library.
+    pub consumer_delete_duplicates: bool,
+    /// `PD_EMPTY_TRASH_DIR`: where emptying the trash moves originals; none deletes them.
+    pub empty_trash_dir: Option<PathBuf>,
+    /// `PD_PDFIUM_PATH`: `libpdfium.so` or the folder holding it.
+    pub pdfium_path: Option<PathBuf>,
+    /// `PD_OCR_LANGUAGE`, `PD_OCR_MODE`, `PD_OCR_DPI`.
+    pub ocr: OcrConfig,
+}
+
+/// What the command line sets; it wins over every other source.
+#[derive(Debug, Clone, Default)]
+pub struct ConfigOverrides {
+    pub data_dir: Option<PathBuf>,
+    pub database_url: Option<String>,
+}
+
+/// The keys `pd.toml` may hold (all optional).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct ConfigFile {
+    media_dir: Option<PathBuf>,
+    database_url: Option<String>,
+    filename_format: Option<String>,
+    filename_format_remove_none: Option<bool>,
+    consumer_delete_duplicates: Option<bool>,
+    empty_trash_dir: Option<PathBuf>,
+    pdfium_path: Option<PathBuf>,
+    ocr: Option<OcrFile>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct OcrFile {
+    language: Option<String>,
+    mode: Option<OcrMode>,
+    dpi: Option<u32>,
+}
+
+impl Config {
+    /// The configuration file's name inside the data directory.
+    pub const FILE_NAME: &'static str = "pd.toml";
+    /// The default data directory, relative to the working directory.
+    pub const DEFAULT_DATA_DIR: &'static str = "pd-data";
+    /// The SQLite file's name inside the data directory.
+    pub const SQLITE_FILE_NAME: &'static str = "pd.sqlite3";
+
+    /// Loads the configuration from the process environment.
+    pub fn load(overrides: &ConfigOverrides) -> Result<Config> {
+        Self::load_with(overrides, |name| std::env::var(name).ok())
+    }
+
+    /// Loads the configuration, reading variables through `env` (for tests and embedders).
+    pub fn load_with(
+        overrides: &ConfigOverrides,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Config> {
+        let env = |name: &str| env(name).filter(|v| !v.is_empty());
+        let data_dir = overrides
+            .data_dir
+            .clone()
+            .or_else(|| env("PD_DATA_DIR").map(PathBuf::from))
+            .unwrap_or_else(|| PathBuf::from(Self::DEFAULT_DATA_DIR));
+        let file = read_file(&data_dir.join(Self::FILE_NAME))?;
+        let ocr_file = file.ocr.unwrap_or_default();
+        let defaults = OcrConfig::default();
+
+        let media_dir = env("PD_MEDIA_DIR")
+            .map(PathBuf::from)
+            .or(file.media_dir)
+            .map(|p| relative_to(&data_dir, p))
+            .unwrap_or_else(|| data_dir.join("media"));
+        let database_url = overrides
+            .database_url
+            .clone()
+            .or_else(|| env("PD_DATABASE_URL"))
+            .or(file.database_url)
+            .unwrap_or_else(|| sqlite_url(&data_dir.join(Self::SQLITE_FILE_NAME)));
+        let ocr = OcrConfig {
+            language: env("PD_OCR_LANGUAGE")
+                .or(ocr_file.language)
+                .unwrap_or(defaults.language),
+            mode: match env("PD_OCR_MODE") {
+                Some(v) => parse_env("PD_OCR_MODE", &v, |v| match v {
+                    "skip" => Some(OcrMode::Skip),
+                    "redo" => Some(OcrMode::Redo),
+                    "force" => Some(OcrMode::Force),
+                    _ => None,
+                })?,
+                None => ocr_file.mode.unwrap_or(defaults.mode),
+            },
+            dpi: match env("PD_OCR_DPI") {
+                Some(v) => parse_env("PD_OCR_DPI", &v, |v| v.parse().ok().filter(|d| *d > 0))?,
+                None => ocr_file.dpi.unwrap_or(defaults.dpi),
+            },
+        };
+        Ok(Config {
+            media_dir,
+            database_url,
+            filename_format: env("PD_FILENAME_FORMAT").or(file.filename_format),
+            filename_format_remove_none: env_bool(&env, "PD_FILENAME_FORMAT_REMOVE_NONE")?
+                .or(file.filename_format_remove_none)
+                .unwrap_or(false),
+            consumer_delete_duplicates: env_bool(&env, "PD_CONSUMER_DELETE_DUPLICATES")?
+                .or(file.consumer_delete_duplicates)
+                .unwrap_or(false),
+            empty_trash_dir: env("PD_EMPTY_TRASH_DIR")
+                .map(PathBuf::from)
+                .or(file.empty_trash_dir),
+            pdfium_path: env("PD_PDFIUM_PATH").map(PathBuf::from).or(file.pdfium_path),
+            ocr,
+            data_dir,
+        })
+    }
+
+    /// A configuration with every default for a data directory, ignoring the
+    /// environment and any `pd.toml` (for tests and embedders).
+    pub fn for_data_dir(data_dir: impl Into<PathBuf>) -> Config {
+        let data_dir = data_dir.into();
+        Config {
+            media_dir: data_dir.join("media"),
+            database_url: sqlite_url(&data_dir.join(Self::SQLITE_FILE_NAME)),
+            filename_format: None,
+            filename_format_remove_none: false,
+            consumer_delete_duplicates: false,
+            empty_trash_dir: None,
+            pdfium_path: None,
+            ocr: OcrConfig::default(),
+            data_dir,
+        }
+    }
+
+    /// The database URL with any password replaced by `***`, for display.
+    pub fn database_url_redacted(&self) -> String {
+        redact_url(&self.database_url)
+    }
+}
+
+/// The `sqlite://` URL of a database file, created if missing.
+pub fn sqlite_url(path: &Path) -> String {
+    format!("sqlite://{}?mode=rwc", path.display())
+}
+
+fn relative_to(base: &Path, path: PathBuf) -> PathBuf {
+    if path.is_absolute() { path } else { base.join(path) }
+}
+
+fn read_file(path: &Path) -> Result<ConfigFile> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(ConfigFile::default()),
+        Err(source) => {
+            return Err(Error::ConfigRead {
+                path: path.to_owned(),
+                source,
+            });
+        }
+    };
+    toml::from_str(&text).map_err(|e| Error::ConfigParse {
+        path: path.to_owned(),
+        message: e.to_string().trim().to_owned(),
+    })
+}
+
+fn parse_env<T>(name: &str, value: &str, parse: impl Fn(&str) -> Option<T>) -> Result<T> {
+    parse(value.trim()).ok_or_else(|| Error::ConfigEnv {
+        name: name.into(),
+        value: value.into(),
+        message: "not an accepted value".into(),
+    })
+}
+
+fn env_bool(env: &impl Fn(&str) -> Option<String>, name: &str) -> Result<Option<bool>> {
+    env(name)
+        .map(|v| {
+            parse_env(name, &v, |v| match v.to_ascii_lowercase().as_str() {
+                "1" | "true" | "yes" | "on" => Some(true),
+                "0" | "false" | "no" | "off" => Some(false),
+                _ => None,
+            })
+        })
+        .transpose()
+}
+
+fn redact_url(url: &str) -> String {
+    // scheme://user:password@host… → scheme://user:***@host…
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let Some((userinfo, host)) = rest.split_once('@') else {
+        return url.to_owned();
+    };
+    match userinfo.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn load(dir: &Path, vars: &[(&str, &str)]) -> Result<Config> {
+        let vars: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let overrides = ConfigOverrides {
+            data_dir: Some(dir.to_owned()),
+            database_url: None,
+        };
+        Config::load_with(&overrides, |k| vars.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_live_in_the_data_dir() {
+        let dir = std::env::temp_dir().join("pd-core-config-defaults-none");
+        let config = load(&dir, &[]).unwrap();
+        assert_eq!(config, Config::for_data_dir(&dir));
+        assert_eq!(config.media_dir, dir.join("media"));
+        assert!(config.database_url.starts_with("sqlite://"));
+        assert!(config.database_url.contains("pd.sqlite3"));
+        assert_eq!(config.ocr.language, "eng");
+    }
+
+    #[test]
+    fn environment_wins_over_file() {
+        let dir = tempdir("env-over-file");
+        std::fs::write(
+            dir.join("pd.toml"),
+            "filename_format = \"{{ title }}\"\nmedia_dir = \"elsewhere\"\n[ocr]\nlanguage = \"deu\"\ndpi = 200\n",
+        )
+        .unwrap();
+        let config = load(&dir, &[]).unwrap();
+        assert_eq!(config.filename_format.as_deref(), Some("{{ title }}"));
+        assert_eq!(config.media_dir, dir.join("elsewhere"));
+        assert_eq!(config.ocr.language, "deu");
+        assert_eq!(config.ocr.dpi, 200);
+
+        let config = load(
+            &dir,
+            &[
+                ("PD_FILENAME_FORMAT", "{{ correspondent }}/{{ title }}"),
+                ("PD_OCR_LANGUAGE", "eng+deu"),
+                ("PD_CONSUMER_DELETE_DUPLICATES", "true"),
+                ("PD_DATABASE_URL", "postgres://u:pw@localhost/db"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(
+            config.filename_format.as_deref(),
+            Some("{{ correspondent }}/{{ title }}")
+        );
+        assert_eq!(config.ocr.language, "eng+deu");
+        assert!(config.consumer_delete_duplicates);
+        assert_eq!(config.database_url_redacted(), "postgres://u:***@localhost/db");
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        let dir = tempdir("bad-values");
+        let err = load(&dir, &[("PD_OCR_MODE", "sometimes")]).unwrap_err();
+        assert!(err.to_string().contains("PD_OCR_MODE"), "{err}");
+        std::fs::write(dir.join("pd.toml"), "unknown_key = 1\n").unwrap();
+        let err = load(&dir, &[]).unwrap_err();
+        assert!(err.to_string().contains("pd.toml"), "{err}");
+        assert!(err.to_string().contains("unknown_key"), "{err}");
+    }
+
+    fn tempdir(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("pd-core-config-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+}
