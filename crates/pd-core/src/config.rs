@@ -238,7 +238,8 @@ fn env_bool(env: &impl Fn(&str) -> Option<String>, name: &str) -> Result<Option<
         .transpose()
 }
 
-fn redact_url(url: &str) -> String {
+/// A URL with any password replaced by `***` (`postgres://u:***@host/db`), for display.
+pub fn redact_url(url: &str) -> String {
     // scheme://user:password@host… → scheme://user:***@host…
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_owned();

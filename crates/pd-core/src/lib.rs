@@ -30,7 +30,7 @@ mod mail;
 mod matching;
 mod objects;
 
-pub use config::{Config, ConfigOverrides, OcrConfig, OcrMode};
+pub use config::{Config, ConfigOverrides, OcrConfig, OcrMode, redact_url};
 pub use custom_field::{CustomField, CustomFieldInstance, CustomFieldType, CustomFieldValue};
 pub use document::{Document, NewDocument, mime_extension};
 pub use error::{Error, Result};
