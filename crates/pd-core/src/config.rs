@@ -163,7 +163,9 @@ impl Config {
             empty_trash_dir: env("PD_EMPTY_TRASH_DIR")
                 .map(PathBuf::from)
                 .or(file.empty_trash_dir),
-            pdfium_path: env("PD_PDFIUM_PATH").map(PathBuf::from).or(file.pdfium_path),
+            pdfium_path: env("PD_PDFIUM_PATH")
+                .map(PathBuf::from)
+                .or(file.pdfium_path),
             ocr,
             data_dir,
         })
@@ -198,7 +200,11 @@ pub fn sqlite_url(path: &Path) -> String {
 }
 
 fn relative_to(base: &Path, path: PathBuf) -> PathBuf {
-    if path.is_absolute() { path } else { base.join(path) }
+    if path.is_absolute() {
+        path
+    } else {
+        base.join(path)
+    }
 }
 
 fn read_file(path: &Path) -> Result<ConfigFile> {
@@ -311,7 +317,10 @@ mod tests {
         );
         assert_eq!(config.ocr.language, "eng+deu");
         assert!(config.consumer_delete_duplicates);
-        assert_eq!(config.database_url_redacted(), "postgres://u:***@localhost/db");
+        assert_eq!(
+            config.database_url_redacted(),
+            "postgres://u:***@localhost/db"
+        );
     }
 
     #[test]
@@ -326,7 +335,8 @@ mod tests {
     }
 
     fn tempdir(name: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("pd-core-config-{name}-{}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("pd-core-config-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         dir

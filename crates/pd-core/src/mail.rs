@@ -88,7 +88,10 @@ impl std::fmt::Debug for MailAccount {
             .field("is_token", &self.is_token)
             .field("character_set", &self.character_set)
             .field("account_type", &self.account_type)
-            .field("refresh_token", &self.refresh_token.as_ref().map(|_| "<secret>"))
+            .field(
+                "refresh_token",
+                &self.refresh_token.as_ref().map(|_| "<secret>"),
+            )
             .field("owner", &self.owner)
             .finish()
     }
@@ -136,7 +139,10 @@ mod tests {
         assert_eq!(MailAction::default().code(), 3);
         assert_eq!(MailAction::from_code(5), Some(MailAction::Tag));
         assert_eq!(MailAction::from_code(6), None);
-        assert_eq!(MailCorrespondentFrom::from_code(4), Some(MailCorrespondentFrom::Custom));
+        assert_eq!(
+            MailCorrespondentFrom::from_code(4),
+            Some(MailCorrespondentFrom::Custom)
+        );
     }
 
     #[test]

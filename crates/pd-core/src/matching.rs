@@ -123,8 +123,14 @@ mod tests {
         }
         assert_eq!(MatchingAlgorithm::from_code(7), None);
         assert_eq!(MatchingAlgorithm::from_code(-1), None);
-        assert_eq!(MatchingAlgorithm::parse("REGEX"), Some(MatchingAlgorithm::Regex));
-        assert_eq!(MatchingAlgorithm::parse("5"), Some(MatchingAlgorithm::Fuzzy));
+        assert_eq!(
+            MatchingAlgorithm::parse("REGEX"),
+            Some(MatchingAlgorithm::Regex)
+        );
+        assert_eq!(
+            MatchingAlgorithm::parse("5"),
+            Some(MatchingAlgorithm::Fuzzy)
+        );
         assert_eq!(MatchingAlgorithm::parse("sometimes"), None);
     }
 
@@ -140,9 +146,11 @@ mod tests {
             json,
             serde_json::json!({"match": "acme", "matching_algorithm": 3, "is_insensitive": false})
         );
-        assert!(serde_json::from_value::<MatchRule>(
-            serde_json::json!({"match": "", "matching_algorithm": 9, "is_insensitive": true})
-        )
-        .is_err());
+        assert!(
+            serde_json::from_value::<MatchRule>(
+                serde_json::json!({"match": "", "matching_algorithm": 9, "is_insensitive": true})
+            )
+            .is_err()
+        );
     }
 }

@@ -39,8 +39,8 @@ mod store;
 pub mod trash;
 
 pub use db::{
-    Backend, Conn, Database, DocumentFilter, LibraryCounts, MigrationInfo, MigrationReport,
-    NewTag, NewUser, TrashFilter, latest_version, migrations,
+    Backend, Conn, Database, DocumentFilter, LibraryCounts, MigrationInfo, MigrationReport, NewTag,
+    NewUser, TrashFilter, latest_version, migrations,
 };
 pub use error::{Error, Result};
 pub use store::Store;

@@ -57,7 +57,11 @@ impl Media {
 
     /// Creates the three document folders if they are missing.
     pub fn create_dirs(&self) -> Result<()> {
-        for dir in [self.originals_dir(), self.archive_dir(), self.thumbnails_dir()] {
+        for dir in [
+            self.originals_dir(),
+            self.archive_dir(),
+            self.thumbnails_dir(),
+        ] {
             fs::create_dir_all(&dir).map_err(|e| Error::io("cannot create", dir, e))?;
         }
         Ok(())
@@ -91,7 +95,8 @@ impl Media {
             .write(true)
             .open(&path)
             .map_err(|e| Error::io("cannot open", &path, e))?;
-        file.lock().map_err(|e| Error::io("cannot lock", &path, e))?;
+        file.lock()
+            .map_err(|e| Error::io("cannot lock", &path, e))?;
         Ok(MediaLock { _file: file })
     }
 }
@@ -230,7 +235,12 @@ mod tests {
         let src = dir.path().join("src.pdf");
         fs::write(&src, b"%PDF-1.4 hello").unwrap();
         let old = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_600_000_000);
-        File::options().write(true).open(&src).unwrap().set_modified(old).unwrap();
+        File::options()
+            .write(true)
+            .open(&src)
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
         let dest = dir.path().join("a/b/0000001.pdf");
         copy_atomic(&src, &dest).unwrap();
         assert_eq!(fs::read(&dest).unwrap(), b"%PDF-1.4 hello");
@@ -262,7 +272,10 @@ mod tests {
     #[test]
     fn stored_paths_cannot_escape() {
         let root = Path::new("/media/documents/originals");
-        assert_eq!(join_inside(root, "x/0000001.pdf").unwrap(), root.join("x/0000001.pdf"));
+        assert_eq!(
+            join_inside(root, "x/0000001.pdf").unwrap(),
+            root.join("x/0000001.pdf")
+        );
         for bad in ["../etc/passwd", "/etc/passwd", "a/../../b", ""] {
             assert!(join_inside(root, bad).is_err(), "{bad}");
         }

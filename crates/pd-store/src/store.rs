@@ -92,7 +92,11 @@ impl Store {
     }
 
     /// Everything the file name templates may refer to for `doc`.
-    pub async fn filename_context<C>(&self, conn: &mut Conn<C>, doc: &Document) -> Result<FilenameContext>
+    pub async fn filename_context<C>(
+        &self,
+        conn: &mut Conn<C>,
+        doc: &Document,
+    ) -> Result<FilenameContext>
     where
         C: std::ops::DerefMut<Target = sqlx::AnyConnection> + Send,
     {
@@ -160,10 +164,13 @@ impl Store {
         let mut tx = self.db.begin().await?;
         let doc = tx.document(id).await?;
         if doc.is_trashed() {
-            return Err(Error::Conflict(format!("document {id} is already in the trash")));
+            return Err(Error::Conflict(format!(
+                "document {id} is already in the trash"
+            )));
         }
         let transaction_id = uuid::Uuid::new_v4().to_string();
-        tx.trash_document(id, pd_core::now(), &transaction_id).await?;
+        tx.trash_document(id, pd_core::now(), &transaction_id)
+            .await?;
         let doc = tx.document(id).await?;
         tx.commit().await?;
         Ok(doc)
@@ -174,7 +181,9 @@ impl Store {
         let mut tx = self.db.begin().await?;
         let doc = tx.document(id).await?;
         if !doc.is_trashed() {
-            return Err(Error::Conflict(format!("document {id} is not in the trash")));
+            return Err(Error::Conflict(format!(
+                "document {id} is not in the trash"
+            )));
         }
         tx.restore_document(id, pd_core::now()).await?;
         let doc = tx.document(id).await?;

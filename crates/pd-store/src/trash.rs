@@ -51,7 +51,9 @@ impl Store {
         let trashed = self.trashed_documents().await?;
         if let Some(ids) = &opts.ids {
             if let Some(missing) = ids.iter().find(|id| !trashed.iter().any(|d| d.id == **id)) {
-                return Err(Error::Invalid(format!("document {missing} is not in the trash")));
+                return Err(Error::Invalid(format!(
+                    "document {missing} is not in the trash"
+                )));
             }
         }
         let cutoff = opts
@@ -71,7 +73,11 @@ impl Store {
             documents: Vec::new(),
             warnings: Vec::new(),
         };
-        let _lock = if opts.dry_run { None } else { Some(self.media().lock()?) };
+        let _lock = if opts.dry_run {
+            None
+        } else {
+            Some(self.media().lock()?)
+        };
         for doc in selected {
             let original = self.media().original_path(&doc)?;
             let archive = self.media().archive_path(&doc)?;
@@ -128,7 +134,11 @@ fn remove(path: &Path, entry: &mut EmptiedDocument, warnings: &mut Vec<String>) 
             entry.id,
             path.display()
         )),
-        Err(e) => warnings.push(format!("document {}: cannot delete {}: {e}", entry.id, path.display())),
+        Err(e) => warnings.push(format!(
+            "document {}: cannot delete {}: {e}",
+            entry.id,
+            path.display()
+        )),
     }
 }
 
@@ -161,10 +171,19 @@ mod tests {
     fn trash_folder_names_count_up() {
         let dir = tempfile::tempdir().unwrap();
         let original = Path::new("/media/documents/originals/x/none.pdf");
-        assert_eq!(free_name_in(dir.path(), original).unwrap(), dir.path().join("none.pdf"));
+        assert_eq!(
+            free_name_in(dir.path(), original).unwrap(),
+            dir.path().join("none.pdf")
+        );
         fs::write(dir.path().join("none.pdf"), b"1").unwrap();
-        assert_eq!(free_name_in(dir.path(), original).unwrap(), dir.path().join("none_01.pdf"));
+        assert_eq!(
+            free_name_in(dir.path(), original).unwrap(),
+            dir.path().join("none_01.pdf")
+        );
         fs::write(dir.path().join("none_01.pdf"), b"2").unwrap();
-        assert_eq!(free_name_in(dir.path(), original).unwrap(), dir.path().join("none_02.pdf"));
+        assert_eq!(
+            free_name_in(dir.path(), original).unwrap(),
+            dir.path().join("none_02.pdf")
+        );
     }
 }
