@@ -1,1 +1,53 @@
-//! placeholder
+//! pd-pipeline turns files into documents.
+//!
+//! It owns everything between "a file arrived" and "a document is stored": parsing
+//! (what a file is and the text inside it), OCR of scans with Tesseract, thumbnails,
+//! archive PDF/A versions, date detection, and the consumer that ties pd-store,
+//! pd-match and pd-index together. PDFs are handled by PDFium, bound at run time, so
+//! building pd does not need it.
+//!
+//! What exists now:
+//!
+//! - [`sniff_mime_type`]: a file's type from its content (PDF, common image formats,
+//!   e-mail, text, CSV), never from its name.
+//! - [`parse_document`]: the text and page count of PDFs with a text layer, and the
+//!   text of plain-text and CSV files, as a [`Parsed`]. Failures are a [`ParseError`]
+//!   a caller can match on (unsupported, empty, corrupt, encrypted, PDFium missing).
+//! - [`PdfEngine`] and [`locate_pdfium`]: finding and binding libpdfium
+//!   (`PD_PDFIUM_PATH`, next to the executable, or the project's `.deps/pdfium/`
+//!   that `cargo xtask deps` fills).
+//! - [`sample`] (feature `sample-documents`): a text-layer PDF writer and realistic
+//!   sample documents for the quickstart and tests.
+//!
+//! OCR, thumbnails, archive versions, date detection and the consumer come next.
+//!
+//! # Example
+//!
+//! ```
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use pd_pipeline::{ParseError, parse_document};
+//!
+//! let dir = tempfile::tempdir()?;
+//! let receipt = dir.path().join("receipt.txt");
+//! std::fs::write(&receipt, "Bakery Huber, 02.03.2024, total 7,40 EUR")?;
+//!
+//! // No PDF engine is needed for text; one is bound on demand for PDFs.
+//! let parsed = parse_document(&receipt, None)?;
+//! assert_eq!(parsed.mime_type, "text/plain");
+//! assert!(parsed.content.contains("02.03.2024"));
+//!
+//! let empty = dir.path().join("empty.pdf");
+//! std::fs::write(&empty, b"")?;
+//! assert!(matches!(parse_document(&empty, None), Err(ParseError::Empty { .. })));
+//! # Ok(())
+//! # }
+//! ```
+
+pub mod consume;
+pub mod parse;
+pub mod pdfium;
+#[cfg(feature = "sample-documents")]
+pub mod sample;
+
+pub use parse::{ParseError, Parsed, parse_document, sniff_mime_type};
+pub use pdfium::{PdfEngine, locate_pdfium};

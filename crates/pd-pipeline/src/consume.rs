@@ -1,0 +1,347 @@
+//! The consumer: turns files into documents of the library.
+//!
+//! For each file: read it, SHA-256 it, look for documents with the same content, parse
+//! it (text and page count), then — holding the media lock and inside one database
+//! transaction — create the row, name the file with the library's template and copy it
+//! into the media folder under a temporary name before renaming it into place. The
+//! transaction commits only after the file is in place; if anything fails, the row is
+//! rolled back and the copied file removed. The source file is never changed.
+
+use std::path::{Path, PathBuf};
+
+use pd_core::{Document, Id, NewDocument};
+use pd_store::Store;
+use pd_store::db::{DocumentFilter, TrashFilter};
+use pd_store::media::{copy_atomic, sha256_file};
+use pd_store::naming::generate_unique_filename;
+use serde::Serialize;
+
+use crate::parse::{ParseError, Parsed, parse_document};
+use crate::pdfium::PdfEngine;
+
+/// Why a file was not consumed.
+#[derive(Debug, thiserror::Error)]
+pub enum ConsumeError {
+    /// The path is not a readable file.
+    #[error("cannot consume {path}: {message}")]
+    NotAFile { path: PathBuf, message: String },
+    /// The file's content could not be read or understood.
+    #[error("cannot consume {path}: {source}")]
+    Parse { path: PathBuf, source: ParseError },
+    /// The file is already in the library and the configuration rejects duplicates.
+    #[error("not consuming {path}: it is a duplicate of {existing} (#{id}){note}")]
+    Duplicate {
+        path: PathBuf,
+        existing: String,
+        id: Id,
+        note: &'static str,
+    },
+    /// Storing the document failed; nothing was kept.
+    #[error("cannot store {path}: {source}")]
+    Store {
+        path: PathBuf,
+        source: pd_store::Error,
+    },
+}
+
+/// A document the consumer stored.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConsumedDocument {
+    /// The file that was consumed.
+    pub source: PathBuf,
+    pub document: Document,
+    /// Duplicate notices and template fallbacks: the document was stored all the same.
+    pub warnings: Vec<String>,
+}
+
+/// Consumes one file into the library.
+pub async fn consume_file(
+    store: &Store,
+    engine: Option<&PdfEngine>,
+    path: &Path,
+) -> Result<ConsumedDocument, ConsumeError> {
+    let not_a_file = |message: String| ConsumeError::NotAFile {
+        path: path.to_owned(),
+        message,
+    };
+    let meta = std::fs::metadata(path).map_err(|e| not_a_file(e.to_string()))?;
+    if !meta.is_file() {
+        return Err(not_a_file("not a regular file".into()));
+    }
+    let store_err = |source| ConsumeError::Store {
+        path: path.to_owned(),
+        source,
+    };
+    let mut warnings = Vec::new();
+
+    let checksum = sha256_file(path).map_err(store_err)?;
+    let duplicates = {
+        let mut conn = store.db().conn().await.map_err(store_err)?;
+        conn.documents_by_checksum(&checksum)
+            .await
+            .map_err(store_err)?
+    };
+    if let Some(first) = duplicates.first() {
+        let in_trash = duplicates.iter().any(Document::is_trashed);
+        if store.config().consumer_delete_duplicates {
+            let existing = if first.title.is_empty() {
+                first
+                    .original_filename
+                    .clone()
+                    .unwrap_or_else(|| first.source_filename())
+            } else {
+                first.title.clone()
+            };
+            return Err(ConsumeError::Duplicate {
+                path: path.to_owned(),
+                existing,
+                id: first.id,
+                note: if first.is_trashed() {
+                    " (note: the existing document is in the trash)"
+                } else {
+                    ""
+                },
+            });
+        }
+        warnings.push(format!(
+            "consuming duplicate {}: {} existing document(s) share the same content{}",
+            path.display(),
+            duplicates.len(),
+            if in_trash {
+                " (note: at least one of them is in the trash)"
+            } else {
+                ""
+            },
+        ));
+    }
+
+    let parsed: Parsed = {
+        let owned = path.to_owned();
+        let engine = engine.cloned();
+        tokio::task::spawn_blocking(move || parse_document(&owned, engine.as_ref()))
+            .await
+            .map_err(|e| not_a_file(format!("the parser stopped: {e}")))?
+            .map_err(|source| ConsumeError::Parse {
+                path: path.to_owned(),
+                source,
+            })?
+    };
+
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let now = pd_core::now();
+    let new = NewDocument {
+        title: title_from_file_name(&file_name),
+        content: parsed.content,
+        created: file_date(&meta).unwrap_or_else(|| now.date()),
+        added: now,
+        mime_type: parsed.mime_type,
+        original_filename: Some(file_name),
+        checksum,
+        archive_checksum: None,
+        page_count: parsed.page_count,
+        archive_serial_number: None,
+        correspondent: None,
+        document_type: None,
+        storage_path: None,
+        owner: None,
+        tags: Vec::new(),
+    };
+    let document = store_document(store, path, new, &mut warnings)
+        .await
+        .map_err(store_err)?;
+    Ok(ConsumedDocument {
+        source: path.to_owned(),
+        document,
+        warnings,
+    })
+}
+
+async fn store_document(
+    store: &Store,
+    source: &Path,
+    mut new: NewDocument,
+    warnings: &mut Vec<String>,
+) -> pd_store::Result<Document> {
+    let media = store.media();
+    media.create_dirs()?;
+    let _lock = media.lock()?;
+    let mut tx = store.db().begin().await?;
+    // Newly consumed documents get every inbox tag, as in paperless-ngx.
+    new.tags = tx
+        .tags()
+        .await?
+        .into_iter()
+        .filter(|t| t.is_inbox_tag)
+        .map(|t| t.id)
+        .collect();
+    let id = tx.insert_document(&new).await?;
+    let mut document = tx.document(id).await?;
+    let context = store.filename_context(&mut tx, &document).await?;
+    let name = generate_unique_filename(&context, store.naming(), &media.originals_dir(), false);
+    warnings.extend(name.warning);
+    document.filename = Some(name.path);
+    let target = media.original_path(&document)?;
+    copy_atomic(source, &target)?;
+    let stored = async {
+        tx.set_document_files(id, document.filename.as_deref(), None, document.modified)
+            .await?;
+        tx.commit().await
+    };
+    if let Err(e) = stored.await {
+        let _ = std::fs::remove_file(&target);
+        return Err(e);
+    }
+    Ok(document)
+}
+
+/// The title paperless-ngx gives a consumed file: its name without the extension,
+/// at most 127 characters.
+pub fn title_from_file_name(file_name: &str) -> String {
+    let stem = match file_name.rfind('.') {
+        Some(i) if i > 0 => &file_name[..i],
+        _ => file_name,
+    };
+    stem.chars().take(Document::MAX_TITLE_CHARS).collect()
+}
+
+fn file_date(meta: &std::fs::Metadata) -> Option<pd_core::Date> {
+    let modified = time::OffsetDateTime::from(meta.modified().ok()?);
+    let offset = time::UtcOffset::current_local_offset().unwrap_or(time::UtcOffset::UTC);
+    Some(modified.to_offset(offset).date())
+}
+
+/// The files a list of paths names: files as given, folders walked recursively in name
+/// order, skipping hidden files and the system clutter paperless-ngx ignores
+/// (`.DS_Store`, `._*`, `desktop.ini`, `Thumbs.db`, `@eaDir`, …). Any folder that cannot
+/// be read is an error before anything is consumed.
+pub fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, ConsumeError> {
+    let mut files = Vec::new();
+    for path in paths {
+        let meta = std::fs::metadata(path).map_err(|e| ConsumeError::NotAFile {
+            path: path.clone(),
+            message: e.to_string(),
+        })?;
+        if meta.is_dir() {
+            walk(path, &mut files)?;
+        } else {
+            files.push(path.clone());
+        }
+    }
+    Ok(files)
+}
+
+fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), ConsumeError> {
+    let unreadable = |e: std::io::Error| ConsumeError::NotAFile {
+        path: dir.to_owned(),
+        message: format!("cannot read the folder: {e}"),
+    };
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .map_err(unreadable)?
+        .collect::<Result<_, _>>()
+        .map_err(unreadable)?;
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if is_ignored(&name) {
+            continue;
+        }
+        let path = entry.path();
+        let meta = std::fs::metadata(&path).map_err(|e| ConsumeError::NotAFile {
+            path: path.clone(),
+            message: e.to_string(),
+        })?;
+        if meta.is_dir() {
+            walk(&path, files)?;
+        } else if meta.is_file() {
+            files.push(path);
+        }
+    }
+    Ok(())
+}
+
+fn is_ignored(name: &str) -> bool {
+    const IGNORED: [&str; 11] = [
+        "desktop.ini",
+        "Thumbs.db",
+        "@eaDir",
+        "__MACOSX",
+        ".DS_Store",
+        ".DS_STORE",
+        ".stfolder",
+        ".stversions",
+        ".localized",
+        ".Spotlight-V100",
+        ".Trashes",
+    ];
+    name.starts_with('.') || IGNORED.contains(&name)
+}
+
+/// Documents currently in the library (not trashed), for callers that report totals.
+pub async fn library_documents(store: &Store) -> pd_store::Result<Vec<Document>> {
+    store
+        .db()
+        .conn()
+        .await?
+        .documents(&DocumentFilter {
+            trash: TrashFilter::Exclude,
+            ..DocumentFilter::default()
+        })
+        .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn titles_are_file_stems() {
+        assert_eq!(title_from_file_name("Invoice 2024.pdf"), "Invoice 2024");
+        assert_eq!(title_from_file_name("archive.tar.gz"), "archive.tar");
+        assert_eq!(title_from_file_name(".hidden"), ".hidden");
+        assert_eq!(
+            title_from_file_name(&format!("{}.pdf", "x".repeat(300))).len(),
+            127
+        );
+    }
+
+    #[test]
+    fn clutter_is_ignored() {
+        for name in [
+            ".DS_Store",
+            "._scan.pdf",
+            "Thumbs.db",
+            "desktop.ini",
+            ".hidden.pdf",
+            "@eaDir",
+        ] {
+            assert!(is_ignored(name), "{name}");
+        }
+        assert!(!is_ignored("scan.pdf"));
+    }
+
+    #[test]
+    fn unreadable_paths_are_errors_before_anything_happens() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("b.pdf"), b"x").unwrap();
+        std::fs::write(dir.path().join("a.txt"), b"x").unwrap();
+        std::fs::create_dir(dir.path().join("sub")).unwrap();
+        std::fs::write(dir.path().join("sub/c.txt"), b"x").unwrap();
+        std::fs::write(dir.path().join(".DS_Store"), b"x").unwrap();
+        let files = collect_files(&[dir.path().to_owned()]).unwrap();
+        let names: Vec<_> = files
+            .iter()
+            .map(|p| {
+                p.strip_prefix(dir.path())
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .collect();
+        assert_eq!(names, ["a.txt", "b.pdf", "sub/c.txt"]);
+        let err = collect_files(&[dir.path().join("nope")]).unwrap_err();
+        assert!(err.to_string().contains("nope"), "{err}");
+    }
+}

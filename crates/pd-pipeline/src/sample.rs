@@ -1,0 +1,328 @@
+//! Generated sample documents: a small PDF writer with a real text layer, and a
+//! handful of realistic documents for the quickstart and for tests.
+//!
+//! Only built with the `sample-documents` feature.
+
+use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref, Str};
+
+const PAGE_WIDTH: f32 = 595.0; // A4 in points
+const PAGE_HEIGHT: f32 = 842.0;
+const MARGIN: f32 = 72.0;
+const FONT_SIZE: f32 = 11.0;
+const LEADING: f32 = 15.0;
+
+/// A PDF with one page per entry of `pages`, each line (split on `'\n'`) set in
+/// Helvetica with WinAnsi encoding, so PDFium reads the same lines back.
+///
+/// What does not survive extraction is layout: PDFium drops blank lines and turns
+/// runs of spaces into one. Characters WinAnsi cannot encode are written as `?`.
+/// Lines are not wrapped; about 45 lines fit on a page.
+///
+/// ```
+/// let pdf = pd_pipeline::sample::text_pdf(&["Invoice 2024-017\nTotal: 119,00 €"]);
+/// assert!(pdf.starts_with(b"%PDF-"));
+/// ```
+pub fn text_pdf(pages: &[&str]) -> Vec<u8> {
+    let catalog_id = Ref::new(1);
+    let page_tree_id = Ref::new(2);
+    let font_id = Ref::new(3);
+    let font_name = Name(b"F1");
+    // Page i uses object ids 4 + 2i (page) and 5 + 2i (content stream).
+    let page_ids: Vec<Ref> = (0..pages.len())
+        .map(|i| Ref::new(4 + 2 * i as i32))
+        .collect();
+
+    let mut pdf = Pdf::new();
+    pdf.catalog(catalog_id).pages(page_tree_id);
+    pdf.pages(page_tree_id)
+        .kids(page_ids.iter().copied())
+        .count(pages.len() as i32);
+    pdf.type1_font(font_id)
+        .base_font(Name(b"Helvetica"))
+        .encoding_predefined(Name(b"WinAnsiEncoding"));
+
+    for (text, &page_id) in pages.iter().zip(&page_ids) {
+        let content_id = Ref::new(page_id.get() + 1);
+        let mut page = pdf.page(page_id);
+        page.parent(page_tree_id)
+            .media_box(Rect::new(0.0, 0.0, PAGE_WIDTH, PAGE_HEIGHT))
+            .contents(content_id);
+        page.resources().fonts().pair(font_name, font_id);
+        page.finish();
+
+        let mut content = Content::new();
+        content
+            .begin_text()
+            .set_font(font_name, FONT_SIZE)
+            .set_leading(LEADING)
+            .next_line(MARGIN, PAGE_HEIGHT - MARGIN);
+        for (i, line) in text.split('\n').enumerate() {
+            if i > 0 {
+                content.next_line_using_leading();
+            }
+            let encoded = win_ansi(line.trim_end_matches('\r'));
+            if !encoded.is_empty() {
+                content.show(Str(&encoded));
+            }
+        }
+        content.end_text();
+        pdf.stream(content_id, &content.finish());
+    }
+    pdf.finish()
+}
+
+/// Encodes `text` in WinAnsiEncoding (Windows-1252); unmappable characters become `?`.
+fn win_ansi(text: &str) -> Vec<u8> {
+    text.chars()
+        .map(|c| match c {
+            '\u{20}'..='\u{7e}' | '\u{a0}'..='\u{ff}' => c as u8,
+            '€' => 0x80,
+            '‚' => 0x82,
+            '„' => 0x84,
+            '…' => 0x85,
+            '‘' => 0x91,
+            '’' => 0x92,
+            '“' => 0x93,
+            '”' => 0x94,
+            '•' => 0x95,
+            '–' => 0x96,
+            '—' => 0x97,
+            '™' => 0x99,
+            '\t' => b' ',
+            _ => b'?',
+        })
+        .collect()
+}
+
+/// Six realistic documents from fictional senders, as `(file name, bytes)`: English
+/// and German invoices and letters, a three-page contract, and a plain-text note.
+/// Every one carries dates in its text.
+pub fn sample_documents() -> Vec<(&'static str, Vec<u8>)> {
+    vec![
+        (
+            "2024-03-12 Brightwater Office Supplies invoice INV-2024-0317.pdf",
+            text_pdf(&[INVOICE_EN]),
+        ),
+        (
+            "2024-01-15 Elektro Sonnenberg Rechnung RE-24-0042.pdf",
+            text_pdf(&[RECHNUNG_DE]),
+        ),
+        (
+            "2023-11-02 Harbor Mutual Insurance policy renewal.pdf",
+            text_pdf(&[LETTER_EN]),
+        ),
+        (
+            "2024-02-28 Hausverwaltung Lindenhof Nebenkostenabrechnung.pdf",
+            text_pdf(&[BRIEF_DE]),
+        ),
+        (
+            "2024-05-20 Greenfield Logistics service agreement.pdf",
+            text_pdf(&CONTRACT_EN),
+        ),
+        (
+            "2024-04-12 note dentist and tax return.txt",
+            NOTE.as_bytes().to_vec(),
+        ),
+    ]
+}
+
+const INVOICE_EN: &str = "\
+Brightwater Office Supplies Ltd.
+14 Canal Street, Manchester M1 3HE, United Kingdom
+VAT No. GB 318 4471 09
+
+INVOICE
+
+Invoice number: INV-2024-0317
+Invoice date: 12 March 2024
+Customer number: C-20871
+Due date: 11 April 2024
+
+Bill to:
+Tinkerbyte Consulting
+Attn. Accounts Payable
+7 Mill Lane, Leeds LS2 7EW
+
+Item                                  Qty    Unit price    Amount
+A4 copy paper, 80 g/m2, box of 5       4       24.50        98.00
+Toner cartridge TN-2420, black         2       61.90       123.80
+Ring binders, A4, pack of 10           3        8.75        26.25
+
+Subtotal                                                   248.05
+VAT 20%                                                     49.61
+Total due (GBP)                                            297.66
+
+Please pay by bank transfer to Brightwater Office Supplies Ltd.
+Sort code 20-45-77, account 41296638, reference INV-2024-0317.
+Thank you for your order.";
+
+const RECHNUNG_DE: &str = "\
+Elektro Sonnenberg GmbH
+Hauptstraße 27, 79098 Freiburg im Breisgau
+USt-IdNr. DE 284 551 906
+
+RECHNUNG
+
+Rechnungsnummer: RE-24-0042
+Rechnungsdatum: 15.01.2024
+Leistungsdatum: 09.01.2024
+Kundennummer: 10553
+
+An:
+Familie Weißmüller
+Schwarzwaldstraße 112
+79117 Freiburg
+
+Pos.  Leistung                                   Menge    Betrag
+1     Austausch Sicherungskasten, Material        1     412,00 €
+2     Arbeitszeit Elektromeister (Std.)            3,5   245,00 €
+3     Anfahrtspauschale                            1      35,00 €
+
+Nettobetrag                                             692,00 €
+zzgl. 19 % USt.                                         131,48 €
+Gesamtbetrag                                            823,48 €
+
+Zahlbar innerhalb von 14 Tagen bis zum 29.01.2024 ohne Abzug.
+Bankverbindung: Sparkasse Freiburg, IBAN DE12 6805 0101 0012 3456 78
+Vielen Dank für Ihren Auftrag!";
+
+const LETTER_EN: &str = "\
+Harbor Mutual Insurance Company
+Customer Service, PO Box 4410, Portland, ME 04101
+
+Ms. Jane Holloway
+22 Elm Court
+Burlington, VT 05401
+
+November 2, 2023
+
+Policy number: HM-HO-5528-3391
+Subject: Renewal of your homeowners policy
+
+Dear Ms. Holloway,
+
+your homeowners policy HM-HO-5528-3391 expires on December 31, 2023. We are
+pleased to offer you a renewal for the period January 1, 2024 to December 31, 2024.
+
+Your new annual premium is $1,284.00, an increase of $62.00 over last year,
+mainly due to higher rebuilding costs in your area. Your deductible stays at
+$1,000 and your coverage limits are unchanged.
+
+If you wish to pay in monthly installments, please return the enclosed form
+by December 1, 2023. No action is needed if you want to renew as before.
+
+Sincerely,
+
+Daniel Ortega
+Policy Services";
+
+const BRIEF_DE: &str = "\
+Hausverwaltung Lindenhof GmbH & Co. KG
+Lindenallee 5, 04109 Leipzig
+
+Herrn
+Tobias Krüger
+Gohliser Straße 18, Whg. 3
+04155 Leipzig
+
+Leipzig, 28. Februar 2024
+
+Nebenkostenabrechnung für den Zeitraum 01.01.2023 bis 31.12.2023
+
+Sehr geehrter Herr Krüger,
+
+anbei erhalten Sie die Betriebskostenabrechnung für Ihre Wohnung im
+Objekt Gohliser Straße 18. Die Gesamtkosten Ihres Anteils betragen 2.146,30 €.
+Ihre Vorauszahlungen beliefen sich auf 1.980,00 €.
+
+Daraus ergibt sich eine Nachzahlung von 166,30 €, die wir bis zum
+31. März 2024 auf unser Konto zu überweisen bitten.
+
+Ab dem 1. April 2024 erhöht sich Ihre monatliche Vorauszahlung von
+165,00 € auf 180,00 €.
+
+Für Rückfragen stehen wir Ihnen gerne zur Verfügung.
+
+Mit freundlichen Grüßen
+
+Sabine Vogt
+Hausverwaltung Lindenhof";
+
+const CONTRACT_EN: [&str; 3] = [
+    "\
+SERVICE AGREEMENT
+
+This Service Agreement (the \"Agreement\") is made on 20 May 2024 between
+
+Greenfield Logistics Ltd., 88 Dock Road, Liverpool L3 4BB (the \"Client\")
+and
+Tinkerbyte Consulting, 7 Mill Lane, Leeds LS2 7EW (the \"Provider\").
+
+1. Services
+1.1 The Provider shall maintain the Client's fleet tracking software and
+    answer support requests on business days from 8:00 to 18:00.
+1.2 Urgent faults shall be answered within four hours.
+
+2. Term
+2.1 This Agreement starts on 1 June 2024 and runs until 31 May 2025.
+2.2 It renews for twelve months at a time unless either party gives
+    written notice no later than 28 February of the renewal year.",
+    "\
+3. Fees and payment
+3.1 The Client pays a monthly fee of GBP 2,400.00 plus VAT.
+3.2 Invoices are issued on the first business day of each month and are
+    due within 30 days.
+3.3 Work beyond the scope of clause 1 is billed at GBP 95.00 per hour.
+
+4. Confidentiality
+4.1 Each party keeps the other party's business information confidential
+    during the term and for three years after it ends.
+
+5. Liability
+5.1 The Provider's total liability in any contract year is limited to the
+    fees paid in that year.",
+    "\
+6. Termination
+6.1 Either party may terminate this Agreement with immediate effect if the
+    other party materially breaches it and fails to remedy the breach
+    within 30 days of written notice.
+
+7. Governing law
+7.1 This Agreement is governed by the laws of England and Wales.
+
+Signed on 20 May 2024
+
+For Greenfield Logistics Ltd.          For Tinkerbyte Consulting
+Margaret Ellis, Operations Director    Samuel Okafor, Managing Partner",
+];
+
+const NOTE: &str = "\
+Note, 12 April 2024
+
+- Dentist appointment moved to 7 May 2024, 9:30 (Dr. Hartmann).
+- Tax return 2023 due 31 July 2024; receipts are in the blue folder.
+- Renew passport before the trip on 15 August 2024.
+";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn win_ansi_maps_german_and_euro() {
+        assert_eq!(win_ansi("Grüße €5 – ok"), b"Gr\xfc\xdfe \x805 \x96 ok");
+        assert_eq!(win_ansi("日本"), b"??");
+    }
+
+    #[test]
+    fn samples_have_unique_names_and_content() {
+        let samples = sample_documents();
+        assert!((5..=6).contains(&samples.len()));
+        let mut names: Vec<_> = samples.iter().map(|(name, _)| *name).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), samples.len());
+        assert!(samples.iter().all(|(_, bytes)| !bytes.is_empty()));
+        assert!(samples.iter().any(|(name, _)| name.ends_with(".txt")));
+    }
+}
