@@ -1,0 +1,195 @@
+//! The command line, declared with clap. Every command and flag carries its help text.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// pd — a document management system that reads and writes paperless-ngx's data.
+///
+/// pd keeps a library of documents: a database (SQLite in the data folder by default,
+/// or PostgreSQL / MariaDB) and a media folder laid out like paperless-ngx's.
+/// Settings come from `pd.toml` in the data folder and `PD_*` environment variables.
+#[derive(Debug, Parser)]
+#[command(name = "pd", version, propagate_version = true, max_term_width = 100)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// The library's data folder (database, pd.toml, media by default).
+    #[arg(long, global = true, env = "PD_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Print results as JSON on standard output.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Never show progress bars (they are hidden anyway when stderr is not a terminal).
+    #[arg(long, global = true)]
+    pub no_progress_bar: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create the data folder, the media folder and the database (safe to re-run).
+    Init,
+    /// Migrate the database to pd's newest schema, or up or down to a given migration.
+    Migrate(MigrateArgs),
+    /// Add files to the library: PDFs with a text layer and plain text files.
+    ///
+    /// Folders are walked recursively; hidden files and system clutter are skipped.
+    /// Source files are never changed or removed. A file whose content is already in the
+    /// library is consumed with a warning, or rejected when
+    /// PD_CONSUMER_DELETE_DUPLICATES is set.
+    Consume(ConsumeArgs),
+    /// List, show, trash and restore documents.
+    #[command(subcommand)]
+    Documents(DocumentsCommand),
+    /// Look into and empty the trash.
+    #[command(subcommand)]
+    Trash(TrashCommand),
+    /// Manage tags.
+    #[command(subcommand)]
+    Tags(ObjectCommand),
+    /// Manage correspondents.
+    #[command(subcommand)]
+    Correspondents(ObjectCommand),
+    /// Manage document types.
+    #[command(subcommand)]
+    Types(ObjectCommand),
+    /// Manage storage paths (file name templates for the documents they match).
+    #[command(subcommand, name = "storage-paths")]
+    StoragePaths(ObjectCommand),
+    /// Show the library: counts, sizes, database, versions.
+    Status,
+}
+
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    /// Migrate up or down to this migration number (0 removes every pd table).
+    #[arg(long, value_name = "N")]
+    pub to: Option<i64>,
+    /// List the migrations and which are applied, change nothing.
+    #[arg(long, conflicts_with = "to")]
+    pub list: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ConsumeArgs {
+    /// Files or folders to consume.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DocumentsCommand {
+    /// List documents (not trashed ones unless asked).
+    List(ListDocumentsArgs),
+    /// Show one document with all its fields.
+    Show {
+        /// The document's id.
+        id: i64,
+    },
+    /// Move documents to the trash (restorable until the trash is emptied).
+    Delete {
+        /// Document ids.
+        #[arg(required = true)]
+        ids: Vec<i64>,
+        /// Show what would be trashed and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Bring documents back from the trash.
+    Restore {
+        /// Document ids.
+        #[arg(required = true)]
+        ids: Vec<i64>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ListDocumentsArgs {
+    /// List trashed documents too.
+    #[arg(long)]
+    pub all: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TrashCommand {
+    /// List the documents in the trash.
+    List,
+    /// Remove trashed documents for good: rows and files (originals go to
+    /// PD_EMPTY_TRASH_DIR when it is set).
+    Empty(EmptyTrashArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct EmptyTrashArgs {
+    /// Only these documents (they must be in the trash).
+    #[arg(long = "id", value_name = "ID")]
+    pub ids: Vec<i64>,
+    /// Only documents trashed at least this many days ago.
+    #[arg(long, value_name = "DAYS")]
+    pub older_than: Option<u32>,
+    /// Show what would be removed and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Do not ask for confirmation (needed when not on a terminal).
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ObjectCommand {
+    /// List them with their match rules.
+    List,
+    /// Add one, with an optional match rule.
+    Add(AddObjectArgs),
+    /// Remove one by name or id; documents keep existing without it.
+    Remove {
+        /// Name or id.
+        name: String,
+        /// Show what would be removed and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct AddObjectArgs {
+    /// The name (unique).
+    pub name: String,
+    /// The match pattern; its meaning depends on --algorithm.
+    #[arg(long = "match", value_name = "PATTERN", default_value = "")]
+    pub pattern: String,
+    /// none, any, all, literal, regex, fuzzy or auto (or their numbers 0–6).
+    #[arg(long, default_value = "any", value_parser = parse_algorithm)]
+    pub algorithm: pd_core::MatchingAlgorithm,
+    /// Match case-sensitively (the default is case-insensitive).
+    #[arg(long)]
+    pub case_sensitive: bool,
+    /// Owner's user name (no owner: visible to everybody).
+    #[arg(long, value_name = "USERNAME")]
+    pub owner: Option<String>,
+    /// Tags only: colour as #rrggbb.
+    #[arg(long, value_name = "#RRGGBB")]
+    pub color: Option<String>,
+    /// Tags only: every newly consumed document gets this tag.
+    #[arg(long)]
+    pub inbox: bool,
+    /// Tags only: the parent tag's name or id.
+    #[arg(long, value_name = "TAG")]
+    pub parent: Option<String>,
+    /// Storage paths only: the file name template, e.g.
+    /// "{{ correspondent }}/{{ created_year }}/{{ title }}".
+    #[arg(long, value_name = "TEMPLATE")]
+    pub path: Option<String>,
+}
+
+fn parse_algorithm(text: &str) -> Result<pd_core::MatchingAlgorithm, String> {
+    pd_core::MatchingAlgorithm::parse(text).ok_or_else(|| {
+        format!("unknown algorithm {text:?}: use none, any, all, literal, regex, fuzzy or auto")
+    })
+}

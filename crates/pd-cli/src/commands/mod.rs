@@ -1,0 +1,57 @@
+//! One module per command: map flags to a library call, print the report.
+
+mod consume;
+mod documents;
+mod migrate;
+mod objects;
+mod status;
+mod trash;
+
+use anyhow::Result;
+use pd_core::{Config, ConfigOverrides};
+use pd_store::Store;
+
+use crate::cli::{Cli, Command, GlobalArgs};
+use crate::output::{Output, Status};
+
+pub async fn run(cli: Cli, out: &Output) -> Result<Status> {
+    let config = load_config(&cli.global)?;
+    match cli.command {
+        Command::Init => migrate::init(&config, out).await,
+        Command::Migrate(args) => migrate::migrate(&config, &args, out).await,
+        Command::Consume(args) => consume::run(&open(&config).await?, &args, out).await,
+        Command::Documents(cmd) => documents::run(&open(&config).await?, cmd, out).await,
+        Command::Trash(cmd) => trash::run(&open(&config).await?, cmd, out).await,
+        Command::Tags(cmd) => {
+            objects::run(&open(&config).await?, objects::Kind::Tag, cmd, out).await
+        }
+        Command::Correspondents(cmd) => {
+            objects::run(
+                &open(&config).await?,
+                objects::Kind::Correspondent,
+                cmd,
+                out,
+            )
+            .await
+        }
+        Command::Types(cmd) => {
+            objects::run(&open(&config).await?, objects::Kind::DocumentType, cmd, out).await
+        }
+        Command::StoragePaths(cmd) => {
+            objects::run(&open(&config).await?, objects::Kind::StoragePath, cmd, out).await
+        }
+        Command::Status => status::run(&open(&config).await?, out).await,
+    }
+}
+
+fn load_config(global: &GlobalArgs) -> Result<Config> {
+    let overrides = ConfigOverrides {
+        data_dir: global.data_dir.clone(),
+        database_url: None,
+    };
+    Ok(Config::load(&overrides)?)
+}
+
+async fn open(config: &Config) -> Result<Store> {
+    Ok(Store::open(config).await?)
+}
