@@ -4,7 +4,11 @@
 //! - `samples [DIR]`: write the generated sample documents (default `./samples`).
 //! - `quickstart`: deps, build `pd`, write the samples, init a library, consume, list.
 //! - `test`: deps, then the whole test suite (nextest when installed) and the doc tests.
+//! - `corpus`: a generated library with planted near-duplicates.
+//! - `bench duplicates`: pd's duplicate search against the Python rapidfuzz reference.
 
+mod bench;
+mod corpus;
 mod deps;
 mod quickstart;
 mod samples;
@@ -22,7 +26,11 @@ tasks:
   deps            install missing Debian packages (as root) and libpdfium into .deps/pdfium/
   samples [DIR]   write the sample documents into DIR (default: ./samples)
   quickstart      deps, build pd, write samples, then pd init / consume / documents list
-  test            deps, then every test in the workspace (CI=1 requires all databases)";
+  test            deps, then every test in the workspace (CI=1 requires all databases)
+  corpus [--docs N] [--seed S] [--out FILE] [--txt DIR]
+                  a generated library with planted near-duplicates (JSON, text files)
+  bench duplicates [--docs N] [--seed S] [--ratio R] [--no-reference]
+                  time pd's duplicate search against Python rapidfuzz over all pairs";
 
 fn main() -> ExitCode {
     match run() {
@@ -57,6 +65,8 @@ fn run() -> Result<()> {
             no_more_args("quickstart", &rest)?;
             quickstart::run()
         }
+        Some("corpus") => corpus::run(&rest),
+        Some("bench") => bench::run(&rest),
         Some("test") => {
             no_more_args("test", &rest)?;
             test::run()

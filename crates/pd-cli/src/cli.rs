@@ -64,6 +64,18 @@ pub enum Command {
     StoragePaths(ObjectCommand),
     /// Show the library: counts, sizes, database, versions.
     Status,
+    /// Check every stored file (exists, readable, checksum) and find orphans; exit code
+    /// 0 clean, 1 warnings, 2 errors. --fix lists repairs, --fix --apply makes them.
+    Sanity(crate::commands::sanity::SanityArgs),
+    /// Move stored files to the names the file name format and storage paths give,
+    /// journaled so that a crash never leaves disk and database apart.
+    Rename(crate::commands::rename::RenameArgs),
+    /// Find near-duplicate documents as paperless-ngx's document_fuzzy_match does (the
+    /// same pairs and ratios), and exact duplicates; optionally move them to the trash.
+    Duplicates(crate::commands::duplicates::DuplicatesArgs),
+    /// Apply the match rules to documents already in the library (paperless-ngx's
+    /// document_retagger).
+    Retag(RetagArgs),
 }
 
 #[derive(Debug, Args)]
@@ -192,4 +204,37 @@ fn parse_algorithm(text: &str) -> Result<pd_core::MatchingAlgorithm, String> {
     pd_core::MatchingAlgorithm::parse(text).ok_or_else(|| {
         format!("unknown algorithm {text:?}: use none, any, all, literal, regex, fuzzy or auto")
     })
+}
+
+#[derive(Debug, Args)]
+pub struct RetagArgs {
+    /// Set correspondents.
+    #[arg(short = 'c', long)]
+    pub correspondent: bool,
+    /// Add tags (and with --overwrite remove tags that no longer match).
+    #[arg(short = 'T', long)]
+    pub tags: bool,
+    /// Set document types.
+    #[arg(short = 't', long, alias = "document_type")]
+    pub document_type: bool,
+    /// Set storage paths (stored file names are not changed).
+    #[arg(short = 's', long, alias = "storage_path")]
+    pub storage_path: bool,
+    /// Only documents that have an inbox tag.
+    #[arg(short = 'i', long)]
+    pub inbox_only: bool,
+    /// Only documents with LO <= id <= HI.
+    #[arg(long, num_args = 2, value_names = ["LO", "HI"])]
+    pub id_range: Option<Vec<i64>>,
+    /// When several objects match, take the first by name (else none is assigned).
+    #[arg(long)]
+    pub use_first: bool,
+    /// Replace set correspondents, types and paths (clearing them when nothing
+    /// matches) and remove tags whose rule no longer matches; inbox tags and tags
+    /// without a rule are kept.
+    #[arg(short = 'f', long)]
+    pub overwrite: bool,
+    /// Show every change that would be made and change nothing.
+    #[arg(long, alias = "suggest")]
+    pub dry_run: bool,
 }

@@ -12,6 +12,8 @@ pub enum Status {
     Ok,
     /// 1: something failed (some files not consumed, say).
     Failed,
+    /// 2: errors found (`pd sanity`; it uses 1 for warnings only).
+    Errors,
 }
 
 impl From<Status> for std::process::ExitCode {
@@ -19,6 +21,7 @@ impl From<Status> for std::process::ExitCode {
         match s {
             Status::Ok => std::process::ExitCode::SUCCESS,
             Status::Failed => std::process::ExitCode::FAILURE,
+            Status::Errors => std::process::ExitCode::from(2),
         }
     }
 }

@@ -62,6 +62,9 @@ pub struct Config {
     pub pdfium_path: Option<PathBuf>,
     /// `PD_OCR_LANGUAGE`, `PD_OCR_MODE`, `PD_OCR_DPI`.
     pub ocr: OcrConfig,
+    /// `PD_SANITY_IGNORE` (comma-separated): glob patterns of files in the media folder
+    /// that are never orphans; default [`Config::DEFAULT_SANITY_IGNORE`].
+    pub sanity_ignore: Vec<String>,
 }
 
 /// What the command line sets; it wins over every other source.
@@ -83,6 +86,7 @@ struct ConfigFile {
     empty_trash_dir: Option<PathBuf>,
     pdfium_path: Option<PathBuf>,
     ocr: Option<OcrFile>,
+    sanity_ignore: Option<Vec<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -100,6 +104,19 @@ impl Config {
     pub const DEFAULT_DATA_DIR: &'static str = "pd-data";
     /// The SQLite file's name inside the data directory.
     pub const SQLITE_FILE_NAME: &'static str = "pd.sqlite3";
+    /// Files the sanity checker never reports as orphans: paperless-ngx's list, here
+    /// matched as real glob patterns (a pattern with `/` matches a path's end).
+    pub const DEFAULT_SANITY_IGNORE: &'static [&'static str] = &[
+        ".DS_Store",
+        ".DS_STORE",
+        "._*",
+        ".stfolder/*",
+        ".stversions/*",
+        ".localized/*",
+        "desktop.ini",
+        "@eaDir/*",
+        "Thumbs.db",
+    ];
 
     /// Loads the configuration from the process environment.
     pub fn load(overrides: &ConfigOverrides) -> Result<Config> {
@@ -167,6 +184,10 @@ impl Config {
                 .map(PathBuf::from)
                 .or(file.pdfium_path),
             ocr,
+            sanity_ignore: match env("PD_SANITY_IGNORE") {
+                Some(v) => split_list(&v),
+                None => file.sanity_ignore.unwrap_or_else(default_sanity_ignore),
+            },
             data_dir,
         })
     }
@@ -184,6 +205,7 @@ impl Config {
             empty_trash_dir: None,
             pdfium_path: None,
             ocr: OcrConfig::default(),
+            sanity_ignore: default_sanity_ignore(),
             data_dir,
         }
     }
@@ -197,6 +219,23 @@ impl Config {
 /// The `sqlite://` URL of a database file, created if missing.
 pub fn sqlite_url(path: &Path) -> String {
     format!("sqlite://{}?mode=rwc", path.display())
+}
+
+fn default_sanity_ignore() -> Vec<String> {
+    Config::DEFAULT_SANITY_IGNORE
+        .iter()
+        .map(|p| (*p).to_owned())
+        .collect()
+}
+
+/// `a, b,c` → `["a", "b", "c"]`, empty items dropped.
+fn split_list(value: &str) -> Vec<String> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
 fn relative_to(base: &Path, path: PathBuf) -> PathBuf {
@@ -332,6 +371,16 @@ mod tests {
         let err = load(&dir, &[]).unwrap_err();
         assert!(err.to_string().contains("pd.toml"), "{err}");
         assert!(err.to_string().contains("unknown_key"), "{err}");
+    }
+
+    #[test]
+    fn sanity_ignore_list_from_file_or_environment() {
+        let dir = tempdir("sanity-ignore");
+        assert_eq!(load(&dir, &[]).unwrap().sanity_ignore.len(), 9);
+        std::fs::write(dir.join("pd.toml"), "sanity_ignore = [\"*.tmp\"]\n").unwrap();
+        assert_eq!(load(&dir, &[]).unwrap().sanity_ignore, vec!["*.tmp"]);
+        let config = load(&dir, &[("PD_SANITY_IGNORE", "._*, @eaDir/*,,")]).unwrap();
+        assert_eq!(config.sanity_ignore, vec!["._*", "@eaDir/*"]);
     }
 
     fn tempdir(name: &str) -> PathBuf {

@@ -1,7 +1,9 @@
 //! The consumer: turns files into documents of the library.
 //!
 //! For each file: read it, SHA-256 it, look for documents with the same content, parse
-//! it (text and page count), then — holding the media lock and inside one database
+//! it (text and page count), apply the library's match rules (inbox tags, then the
+//! first matching correspondent, document type and storage path and every matching
+//! tag, see `pd_match::rules`), then — holding the media lock and inside one database
 //! transaction — create the row, name the file with the library's template and copy it
 //! into the media folder under a temporary name before renaming it into place. The
 //! transaction commits only after the file is in place; if anything fails, the row is
@@ -10,6 +12,7 @@
 use std::path::{Path, PathBuf};
 
 use pd_core::{Document, Id, NewDocument};
+use pd_match::rules::{CurrentValues, RuleSet, SetOptions, Targets, plan};
 use pd_store::Store;
 use pd_store::db::{DocumentFilter, TrashFilter};
 use pd_store::media::{copy_atomic, sha256_file};
@@ -168,15 +171,8 @@ async fn store_document(
     let media = store.media();
     media.create_dirs()?;
     let _lock = media.lock()?;
+    apply_match_rules(store, &mut new, warnings).await?;
     let mut tx = store.db().begin().await?;
-    // Newly consumed documents get every inbox tag, as in paperless-ngx.
-    new.tags = tx
-        .tags()
-        .await?
-        .into_iter()
-        .filter(|t| t.is_inbox_tag)
-        .map(|t| t.id)
-        .collect();
     let id = tx.insert_document(&new).await?;
     let mut document = tx.document(id).await?;
     let context = store.filename_context(&mut tx, &document).await?;
@@ -195,6 +191,45 @@ async fn store_document(
         return Err(e);
     }
     Ok(document)
+}
+
+/// What paperless-ngx does when a document has been consumed: every inbox tag, then
+/// the first matching correspondent, document type and storage path (by name) and
+/// every matching tag, each tag with its ancestors. Values already set are kept.
+async fn apply_match_rules(
+    store: &Store,
+    new: &mut NewDocument,
+    warnings: &mut Vec<String>,
+) -> pd_store::Result<()> {
+    let rules = RuleSet::load(store).await?;
+    warnings.extend(rules.warnings());
+    let mut tags = rules.inbox_tags(new.owner);
+    tags.extend_from_slice(&new.tags);
+    let current = CurrentValues {
+        correspondent: new.correspondent,
+        document_type: new.document_type,
+        storage_path: new.storage_path,
+        tags,
+    };
+    let opts = SetOptions {
+        replace: false,
+        use_first: true,
+    };
+    let after = plan(
+        &rules,
+        &current,
+        new.owner,
+        &new.content,
+        None,
+        Targets::ALL,
+        opts,
+    )
+    .apply(&current);
+    new.correspondent = after.correspondent;
+    new.document_type = after.document_type;
+    new.storage_path = after.storage_path;
+    new.tags = after.tags;
+    Ok(())
 }
 
 /// The title paperless-ngx gives a consumed file: its name without the extension,

@@ -35,6 +35,8 @@ pub mod db;
 mod error;
 pub mod media;
 pub mod naming;
+pub mod rename;
+pub mod sanity;
 mod store;
 pub mod trash;
 

@@ -317,7 +317,7 @@ fn convert_old_style(format: &str) -> String {
 }
 
 /// A stored relative name in the form [`generate_filename`] produces it, for comparisons.
-fn normalise_relative(name: &str) -> String {
+pub(crate) fn normalise_relative(name: &str) -> String {
     name.split('/')
         .filter(|c| !c.is_empty() && *c != ".")
         .collect::<Vec<_>>()
@@ -341,6 +341,17 @@ pub fn generate_unique_filename(
     root_dir: &Path,
     archive: bool,
 ) -> GeneratedName {
+    generate_unique_filename_with(ctx, opts, archive, &|name| occupied(&root_dir.join(name)))
+}
+
+/// [`generate_unique_filename`] against any notion of "taken": `is_taken` gets relative
+/// names. The renamer uses it to plan many moves before making any.
+pub fn generate_unique_filename_with(
+    ctx: &FilenameContext,
+    opts: &NamingOptions,
+    archive: bool,
+    is_taken: &dyn Fn(&str) -> bool,
+) -> GeneratedName {
     let doc = &ctx.document;
     let current = if archive {
         doc.archive_filename.as_deref()
@@ -358,7 +369,7 @@ pub fn generate_unique_filename(
             None => format!("{stem}.pdf"),
         };
         if is_safe_relative_path(&simple)
-            && (current.as_deref() == Some(simple.as_str()) || !occupied(&root_dir.join(&simple)))
+            && (current.as_deref() == Some(simple.as_str()) || !is_taken(&simple))
         {
             return GeneratedName {
                 path: simple,
@@ -370,9 +381,7 @@ pub fn generate_unique_filename(
     let mut counter = 0u32;
     loop {
         let candidate = generate_filename(ctx, opts, counter, archive);
-        if current.as_deref() == Some(candidate.path.as_str())
-            || !occupied(&root_dir.join(&candidate.path))
-        {
+        if current.as_deref() == Some(candidate.path.as_str()) || !is_taken(&candidate.path) {
             return candidate;
         }
         counter = match counter.checked_add(1) {

@@ -2,8 +2,12 @@
 
 mod consume;
 mod documents;
+pub(crate) mod duplicates;
 mod migrate;
 mod objects;
+pub(crate) mod rename;
+mod retag;
+pub(crate) mod sanity;
 mod status;
 mod trash;
 
@@ -41,6 +45,10 @@ pub async fn run(cli: Cli, out: &Output) -> Result<Status> {
             objects::run(&open(&config).await?, objects::Kind::StoragePath, cmd, out).await
         }
         Command::Status => status::run(&open(&config).await?, out).await,
+        Command::Sanity(args) => sanity::run(&open(&config).await?, args, out).await,
+        Command::Rename(args) => rename::run(&open(&config).await?, args, out).await,
+        Command::Duplicates(args) => duplicates::run(&open(&config).await?, args, out).await,
+        Command::Retag(args) => retag::run(&open(&config).await?, &args, out).await,
     }
 }
 

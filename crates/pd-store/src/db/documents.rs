@@ -67,7 +67,7 @@ fn bind_all(mut q: Query, params: &[Param]) -> Query {
     q
 }
 
-fn document_from_row(r: &AnyRow) -> Result<Document> {
+pub(super) fn document_from_row(r: &AnyRow) -> Result<Document> {
     Ok(Document {
         id: r.int("id")?,
         title: r.text("title")?,

@@ -37,7 +37,9 @@
 //! ```
 
 mod documents;
+mod duplicates;
 mod fields;
+mod integrity;
 mod mail;
 mod migrate;
 mod notes;
@@ -57,6 +59,7 @@ use sqlx::{Any, AnyConnection, AnyPool, AssertSqlSafe, Connection, Transaction};
 use crate::{Error, Result};
 
 pub use documents::{DocumentFilter, TrashFilter};
+pub use integrity::{FileKind, FileRecord, JournalEntry, SanityRun};
 pub use migrate::{MigrationInfo, MigrationReport, latest_version, migrations};
 pub use tags::NewTag;
 pub use users::NewUser;

@@ -3,7 +3,11 @@
 
 mod common;
 mod documents;
+mod duplicates;
 mod fixtures;
+mod library;
 mod migrations;
 mod objects;
 mod others;
+mod rename;
+mod sanity;

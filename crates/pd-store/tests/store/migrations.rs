@@ -5,6 +5,7 @@ use pd_core::{
     DocumentType, MailAccount, MailRule, MatchRule, MatchingAlgorithm, Note, StoragePath, Tag,
     User,
 };
+use pd_store::db::{FileKind, FileRecord, JournalEntry, SanityRun};
 use pd_store::{Backend, Database, DocumentFilter, Error, NewTag, NewUser, TrashFilter};
 use time::macros::date;
 
@@ -26,7 +27,7 @@ const LIBRARY_TABLES: [&str; 10] = [
 const MAIL_TABLES: [&str; 3] = ["mail_accounts", "mail_rule_tags", "mail_rules"];
 
 /// Everything the library holds, as read back through the API.
-#[derive(Debug, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 struct Library {
     users: Vec<User>,
     correspondents: Vec<Correspondent>,
@@ -39,6 +40,24 @@ struct Library {
     notes: Vec<Note>,
     mail_accounts: Vec<MailAccount>,
     mail_rules: Vec<MailRule>,
+    file_records: Vec<FileRecord>,
+    sanity_runs: Vec<SanityRun>,
+    rename_journal: Vec<JournalEntry>,
+}
+
+/// What a database migrated down to `version` still holds of `full`.
+fn held(full: &Library, version: i64) -> Library {
+    let mut lib = full.clone();
+    if version < 2 {
+        lib.mail_accounts.clear();
+        lib.mail_rules.clear();
+    }
+    if version < 3 {
+        lib.file_records.clear();
+        lib.sanity_runs.clear();
+        lib.rename_journal.clear();
+    }
+    lib
 }
 
 /// Reads what a database at `version` can hold (mail from version 2 on).
@@ -65,6 +84,15 @@ async fn read(db: &Database, version: i64) -> Library {
     } else {
         (Vec::new(), Vec::new())
     };
+    let (file_records, sanity_runs, rename_journal) = if version >= 3 {
+        (
+            c.sanity_file_records().await.unwrap(),
+            c.sanity_runs().await.unwrap(),
+            c.rename_journal().await.unwrap(),
+        )
+    } else {
+        (Vec::new(), Vec::new(), Vec::new())
+    };
     Library {
         users: c.users().await.unwrap(),
         correspondents: c.correspondents().await.unwrap(),
@@ -77,6 +105,9 @@ async fn read(db: &Database, version: i64) -> Library {
         notes,
         mail_accounts,
         mail_rules,
+        file_records,
+        sanity_runs,
+        rename_journal,
     }
 }
 
@@ -173,8 +204,37 @@ async fn populate(db: &Database) -> Library {
     })
     .await
     .unwrap();
+    let at = pd_core::now();
+    c.update_sanity_file_records(
+        &[],
+        &[FileRecord {
+            document_id: doc,
+            kind: FileKind::Original,
+            filename: "2023/Rechnung.pdf".into(),
+            size: 1234,
+            mtime_ns: 1_700_000_000_123_456_789,
+            checksum: crate::fixtures::checksum("Rechnung"),
+            verified_at: at,
+        }],
+    )
+    .await
+    .unwrap();
+    c.insert_sanity_run(&SanityRun {
+        started_at: at,
+        finished_at: at,
+        full_check: true,
+        files_hashed: 2,
+        bytes_hashed: 5000,
+        errors: 1,
+        warnings: 0,
+    })
+    .await
+    .unwrap();
+    c.insert_rename_journal(doc, &[(FileKind::Archive, "a.pdf".into(), "b/ä.pdf".into())], at)
+        .await
+        .unwrap();
     drop(c);
-    read(db, 2).await
+    read(db, Database::latest_version()).await
 }
 
 store_test!(empty async fn migrating_up_from_empty(db) {
@@ -202,22 +262,21 @@ store_test!(async fn each_step_down_and_up_keeps_data(db) {
     assert_eq!(full.documents.len(), 2);
     assert_eq!(full.instances.len(), 10);
     assert_eq!(full.mail_rules.len(), 1);
-    // What a database at version 1 can hold: everything but mail.
-    let library_only = Library {
-        mail_accounts: Vec::new(),
-        mail_rules: Vec::new(),
-        ..read(&db, 1).await
-    };
-    assert_eq!(library_only.documents, full.documents);
+    assert_eq!(full.file_records.len(), 1);
+    assert_eq!(full.sanity_runs.len(), 1);
+    assert_eq!(full.rename_journal.len(), 1);
+    // What a database at version 1 can hold: everything but mail and later tables.
+    let library_only = held(&full, 1);
     for k in (2..=latest).rev() {
         assert_eq!(db.applied_version().await.unwrap(), k);
         let down = db.migrate_to(k - 1).await.unwrap();
         assert_eq!((down.from, down.to), (k, k - 1));
         assert_eq!(down.reverted, vec![k]);
-        assert_eq!(read(&db, k - 1).await, library_only);
+        assert_eq!(read(&db, k - 1).await, held(&full, k - 1));
+        // Going down drops migration k's tables with their rows; the rest is kept.
         let up = db.migrate_to(k).await.unwrap();
         assert_eq!(up.applied, vec![k]);
-        assert_eq!(read(&db, k).await, library_only);
+        assert_eq!(read(&db, k).await, held(&full, k - 1));
         db.migrate_to(k - 1).await.unwrap();
     }
     // Back at the top, the library is whole and mail works again.

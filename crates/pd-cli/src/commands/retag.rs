@@ -1,0 +1,92 @@
+//! `pd retag`: the match rules applied to the library.
+
+use anyhow::Result;
+use pd_match::retag::{RetagOptions, RetagReport, retag};
+use pd_match::rules::{SetOptions, Targets};
+use pd_store::Store;
+
+use crate::cli::RetagArgs;
+use crate::output::{Output, Status, table};
+
+pub async fn run(store: &Store, args: &RetagArgs, out: &Output) -> Result<Status> {
+    let opts = RetagOptions {
+        targets: Targets {
+            correspondent: args.correspondent,
+            document_type: args.document_type,
+            tags: args.tags,
+            storage_path: args.storage_path,
+        },
+        inbox_only: args.inbox_only,
+        id_range: args.id_range.as_deref().map(|r| (r[0], r[1])),
+        set: SetOptions {
+            replace: args.overwrite,
+            use_first: args.use_first,
+        },
+        dry_run: args.dry_run,
+    };
+    let bar = out.progress(0, "retagging");
+    let report = retag(store, &opts, None, &|done, total| {
+        bar.set_length(total);
+        bar.set_position(done);
+    })
+    .await?;
+    bar.finish_and_clear();
+    for warning in &report.warnings {
+        out.warn(warning);
+    }
+    out.report(&report, render);
+    Ok(Status::Ok)
+}
+
+fn render(r: &RetagReport) -> String {
+    if r.no_targets {
+        return "No targets selected: use -c, -T, -t or -s to say what to retag.".to_owned();
+    }
+    let mut text = String::new();
+    let rows: Vec<Vec<String>> = r
+        .documents
+        .iter()
+        .flat_map(|d| {
+            let changes = d.changes.iter().map(move |c| {
+                vec![
+                    d.id.to_string(),
+                    d.title.clone(),
+                    c.field.name().to_owned(),
+                    format!(
+                        "{} → {}",
+                        c.old.as_deref().unwrap_or("-"),
+                        c.new.as_deref().unwrap_or("-")
+                    ),
+                    c.reason.clone(),
+                ]
+            });
+            let notes = d.notes.iter().map(move |n| {
+                vec![
+                    d.id.to_string(),
+                    d.title.clone(),
+                    String::new(),
+                    String::new(),
+                    n.clone(),
+                ]
+            });
+            changes.chain(notes)
+        })
+        .collect();
+    if !rows.is_empty() {
+        text.push_str(&table(&["ID", "TITLE", "FIELD", "CHANGE", "WHY"], &rows));
+        text.push('\n');
+    }
+    let verb = if r.dry_run { "would be " } else { "" };
+    text.push_str(&format!(
+        "{} document(s) processed, {} {verb}changed: correspondents set {}, document types \
+         set {}, tags added {}, tags removed {}, storage paths set {}",
+        r.documents_processed,
+        r.documents_changed,
+        r.correspondents_set,
+        r.document_types_set,
+        r.tags_added,
+        r.tags_removed,
+        r.storage_paths_set
+    ));
+    text
+}

@@ -1,0 +1,248 @@
+//! The pruned all-pairs search and its brute-force reference.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use rapidfuzz::fuzz::{self, Args};
+use rayon::prelude::*;
+use serde::Serialize;
+
+/// Buckets of the character histogram: space, `a`–`z`, `0`–`9`, and 27 shared by every
+/// other character (merging characters into a bucket only weakens the bound).
+const BUCKETS: usize = 64;
+const OTHER_BUCKETS: u32 = 27;
+
+/// One document's processed text and its signature.
+#[derive(Debug, Clone)]
+pub struct PreparedText {
+    chars: Vec<char>,
+    histogram: [u32; BUCKETS],
+}
+
+impl PreparedText {
+    /// Wraps text that has already been through
+    /// [`default_process`](super::default_process).
+    pub fn new(chars: Vec<char>) -> PreparedText {
+        let mut histogram = [0u32; BUCKETS];
+        for &c in &chars {
+            histogram[bucket(c)] += 1;
+        }
+        PreparedText { chars, histogram }
+    }
+
+    /// The processed characters.
+    pub fn chars(&self) -> &[char] {
+        &self.chars
+    }
+
+    fn len(&self) -> usize {
+        self.chars.len()
+    }
+}
+
+fn bucket(c: char) -> usize {
+    match c {
+        ' ' => 0,
+        'a'..='z' => 1 + (c as usize - 'a' as usize),
+        '0'..='9' => 27 + (c as usize - '0' as usize),
+        _ => 37 + ((c as u32).wrapping_mul(0x9E37_79B1) >> 16) as usize % OTHER_BUCKETS as usize,
+    }
+}
+
+/// Two documents (indices into the searched slice, `a < b`) at or above the ratio.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct SimilarPair {
+    pub a: usize,
+    pub b: usize,
+    /// `fuzz.ratio`, 0–100, exactly as rapidfuzz computes it.
+    pub ratio: f64,
+}
+
+/// How much work the search did: what the bounds saved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct SearchStats {
+    /// Documents compared (empty ones excluded).
+    pub documents: u64,
+    /// Every unordered pair of them.
+    pub pairs: u64,
+    /// Pairs inside the length window, whose signatures were compared.
+    pub length_candidates: u64,
+    /// Pairs no bound could rule out, scored with the bit-parallel Indel ratio.
+    pub verified: u64,
+    /// Pairs at or above the ratio.
+    pub matches: u64,
+}
+
+/// The largest Indel distance a pair with `total_len` characters in all may have and still
+/// reach the ratio, plus one: the margin absorbs any floating-point rounding in rapidfuzz's
+/// own comparison, so no bound built on it can drop a pair rapidfuzz keeps.
+fn max_distance(total_len: usize, slack: f64) -> usize {
+    (total_len as f64 * slack).floor() as usize + 1
+}
+
+/// Lower bound on the Indel distance: the L1 distance of the character histograms.
+fn histogram_bound(a: &PreparedText, b: &PreparedText) -> usize {
+    a.histogram
+        .iter()
+        .zip(&b.histogram)
+        .map(|(&x, &y)| x.abs_diff(y))
+        .sum::<u32>() as usize
+}
+
+/// Scores a pair as paperless-ngx does: `fuzz.ratio(a, b, score_cutoff=ratio)` kept when
+/// it is at least `ratio`. (rapidfuzz 0.5's `RatioBatchComparator`, which would reuse the
+/// pattern bit vectors of `a`, returns wrong scores, so each pair is scored on its own.)
+fn score(a: &PreparedText, b: &PreparedText, ratio: f64) -> Option<f64> {
+    let args = Args::default().score_cutoff(ratio / 100.0);
+    fuzz::ratio_with_args(a.chars.iter().copied(), b.chars.iter().copied(), &args)
+        .map(|s| s * 100.0)
+        .filter(|&r| r >= ratio)
+}
+
+fn sort_pairs(pairs: &mut [SimilarPair]) {
+    pairs.sort_by(|x, y| {
+        y.ratio
+            .total_cmp(&x.ratio)
+            .then(x.a.cmp(&y.a))
+            .then(x.b.cmp(&y.b))
+    });
+}
+
+/// Every pair of `texts` whose ratio is at least `ratio` (0–100), highest ratio first, ties
+/// by `(a, b)`: the pruned search. Runs on the current rayon pool; `progress` is called with
+/// the number of documents whose pairs are done.
+pub fn similar_pairs(
+    texts: &[PreparedText],
+    ratio: f64,
+    progress: &(dyn Fn(u64) + Sync),
+) -> (Vec<SimilarPair>, SearchStats) {
+    let slack = ((100.0 - ratio) / 100.0).clamp(0.0, 1.0);
+    let mut order: Vec<usize> = (0..texts.len()).collect();
+    order.sort_by_key(|&i| (texts[i].len(), i));
+    let done = AtomicU64::new(0);
+    let per_document: Vec<(Vec<SimilarPair>, SearchStats)> = (0..order.len())
+        .into_par_iter()
+        .map(|p| {
+            let a = order[p];
+            let text_a = &texts[a];
+            let mut stats = SearchStats::default();
+            let mut found = Vec::new();
+            for &b in &order[p + 1..] {
+                let text_b = &texts[b];
+                let total = text_a.len() + text_b.len();
+                let limit = max_distance(total, slack);
+                // Sorted by length, so once the length gap exceeds the limit it does for
+                // every longer text too (the gap grows by 1 per character, the limit by
+                // less).
+                // (Below ratio 50 the limit grows by more than half a character per
+                // character, where rounding could make two steps at once: no early stop.)
+                if text_b.len() - text_a.len() > limit {
+                    if slack < 0.5 {
+                        break;
+                    }
+                    continue;
+                }
+                stats.length_candidates += 1;
+                if histogram_bound(text_a, text_b) > limit {
+                    continue;
+                }
+                stats.verified += 1;
+                if let Some(r) = score(text_a, text_b, ratio) {
+                    found.push(SimilarPair {
+                        a: a.min(b),
+                        b: a.max(b),
+                        ratio: r,
+                    });
+                }
+            }
+            progress(done.fetch_add(1, Ordering::Relaxed) + 1);
+            (found, stats)
+        })
+        .collect();
+    let n = texts.len() as u64;
+    let mut stats = SearchStats {
+        documents: n,
+        pairs: n * n.saturating_sub(1) / 2,
+        ..SearchStats::default()
+    };
+    let mut pairs = Vec::new();
+    for (found, s) in per_document {
+        stats.length_candidates += s.length_candidates;
+        stats.verified += s.verified;
+        pairs.extend(found);
+    }
+    stats.matches = pairs.len() as u64;
+    sort_pairs(&mut pairs);
+    (pairs, stats)
+}
+
+/// The same result by scoring every pair: paperless-ngx's algorithm, the reference the
+/// pruned search is tested against.
+pub fn all_pairs(texts: &[PreparedText], ratio: f64) -> Vec<SimilarPair> {
+    let mut pairs = Vec::new();
+    for a in 0..texts.len() {
+        for b in a + 1..texts.len() {
+            if let Some(r) = score(&texts[a], &texts[b], ratio) {
+                pairs.push(SimilarPair { a, b, ratio: r });
+            }
+        }
+    }
+    sort_pairs(&mut pairs);
+    pairs
+}
+
+/// `fuzz.ratio` of two processed texts without a cutoff, 0–100.
+pub fn ratio(a: &[char], b: &[char]) -> f64 {
+    fuzz::ratio(a.iter().copied(), b.iter().copied()) * 100.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::duplicates::default_process;
+
+    fn texts(contents: &[&str]) -> Vec<PreparedText> {
+        contents
+            .iter()
+            .map(|c| PreparedText::new(default_process(c)))
+            .collect()
+    }
+
+    #[test]
+    fn paperless_examples() {
+        let a = default_process("first document");
+        let b = default_process("other first document");
+        assert!((ratio(&a, &b) - 82.352_941).abs() < 1e-5);
+        let t = texts(&[
+            "first document scanned by bob",
+            "first document scanned by alice",
+        ]);
+        let (pairs, _) = similar_pairs(&t, 85.0, &|_| {});
+        assert_eq!(pairs.len(), 1);
+        assert!((pairs[0].ratio - 86.666_667).abs() < 1e-5);
+        let (pairs, _) = similar_pairs(&texts(&["first document", "other first document"]), 85.0, &|_| {});
+        assert!(pairs.is_empty());
+    }
+
+    #[test]
+    fn punctuation_only_texts_are_equal() {
+        let (pairs, _) = similar_pairs(&texts(&["!!!", "???", "word"]), 85.0, &|_| {});
+        assert_eq!(pairs, vec![SimilarPair { a: 0, b: 1, ratio: 100.0 }]);
+    }
+
+    #[test]
+    fn ratio_zero_reports_every_pair() {
+        let t = texts(&["abc", "xyz", "completely different and much longer"]);
+        let (pairs, stats) = similar_pairs(&t, 0.0, &|_| {});
+        assert_eq!(pairs.len(), 3);
+        assert_eq!(stats.verified, 3);
+        assert_eq!(pairs, all_pairs(&t, 0.0));
+    }
+
+    #[test]
+    fn ties_are_ordered_by_ids() {
+        let t = texts(&["same text", "other words", "same text", "same text"]);
+        let (pairs, _) = similar_pairs(&t, 90.0, &|_| {});
+        let ids: Vec<(usize, usize)> = pairs.iter().map(|p| (p.a, p.b)).collect();
+        assert_eq!(ids, vec![(0, 2), (0, 3), (2, 3)]);
+    }
+}

@@ -1,0 +1,4 @@
+-- Reverts 0003_integrity (SQLite).
+DROP TABLE rename_journal;
+DROP TABLE sanity_runs;
+DROP TABLE sanity_file_records;
