@@ -9,7 +9,7 @@ use pd_match::duplicates::{
 use proptest::prelude::*;
 
 fn fixture_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/paperless-3.0.5")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/paperless-3.0.5")
 }
 
 /// The documents of the fixture export, straight from its manifest.

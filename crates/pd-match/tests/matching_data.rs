@@ -38,7 +38,7 @@ fn partial_ratio_agrees_with_python_rapidfuzz() {
 #[test]
 fn fixture_rules_match_as_in_python() {
     let manifest_path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/fixtures/paperless-3.0.5/export-default/manifest.json");
+        .join("../../fixtures/paperless-3.0.5/export-default/manifest.json");
     let Ok(text) = std::fs::read_to_string(&manifest_path) else {
         panic!("the fixture is missing: {}", manifest_path.display());
     };

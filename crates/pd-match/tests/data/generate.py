@@ -27,7 +27,7 @@ import rapidfuzz
 from rapidfuzz import fuzz
 
 HERE = Path(__file__).resolve().parent
-MANIFEST = HERE.parents[3] / ".." / "shared" / "fixtures" / "paperless-3.0.5" / "export-default" / "manifest.json"
+MANIFEST = HERE.parents[3] / "fixtures" / "paperless-3.0.5" / "export-default" / "manifest.json"
 
 
 def partial_ratio_cases():
