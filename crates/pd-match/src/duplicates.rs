@@ -34,9 +34,14 @@
 //!    other characters); counting several characters in one bucket can only lower the
 //!    distance, so the bound stays valid. It costs 64 additions per pair, with no look at
 //!    the texts.
-//! 3. **Verification.** Survivors are scored with rapidfuzz's bit-parallel LCS (Hyyrö),
-//!    restricted to the Ukkonen band the cutoff allows (`O(k/64 · |b|)` word steps
-//!    instead of `O(|a|/64 · |b|)`).
+//! 3. **LCS with early exit.** Survivors get their LCS computed bit-parallel (Hyyrö, 64
+//!    cells a word), the shorter text's match masks built once for all its partners.
+//!    Every 32 characters of the longer text `b`, the LCS is bounded from above by what
+//!    is matched so far on the diagonal plus what is left of `b` (see `lcs`); once that
+//!    bound falls below the LCS the limit needs, the pair is dropped. The distance this
+//!    computes is exact, so only pairs within the limit get through.
+//! 4. **Scoring.** What gets through is scored by the `rapidfuzz` crate with the cutoff,
+//!    so every reported ratio is rapidfuzz's own number.
 //!
 //! Work is spread over a rayon pool (every core by default). How much each bound saved is
 //! in [`SearchStats`].
@@ -74,6 +79,7 @@
 //! ```
 
 mod clusters;
+mod lcs;
 mod process;
 mod search;
 

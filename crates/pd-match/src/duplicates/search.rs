@@ -3,6 +3,8 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use rapidfuzz::fuzz::{self, Args};
+
+use super::lcs::{Pattern, Symbols};
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -66,8 +68,10 @@ pub struct SearchStats {
     pub pairs: u64,
     /// Pairs inside the length window, whose signatures were compared.
     pub length_candidates: u64,
-    /// Pairs no bound could rule out, scored with the bit-parallel Indel ratio.
+    /// Pairs no bound could rule out, checked with the bit-parallel LCS filter.
     pub verified: u64,
+    /// Pairs the LCS filter let through, scored by rapidfuzz.
+    pub scored: u64,
     /// Pairs at or above the ratio.
     pub matches: u64,
 }
@@ -118,6 +122,7 @@ pub fn similar_pairs(
     let slack = ((100.0 - ratio) / 100.0).clamp(0.0, 1.0);
     let mut order: Vec<usize> = (0..texts.len()).collect();
     order.sort_by_key(|&i| (texts[i].len(), i));
+    let symbols = Symbols::new(texts.iter().map(|t| t.chars.as_slice()));
     let done = AtomicU64::new(0);
     let per_document: Vec<(Vec<SimilarPair>, SearchStats)> = (0..order.len())
         .into_par_iter()
@@ -126,6 +131,7 @@ pub fn similar_pairs(
             let text_a = &texts[a];
             let mut stats = SearchStats::default();
             let mut found = Vec::new();
+            let mut pattern: Option<Pattern> = None;
             for &b in &order[p + 1..] {
                 let text_b = &texts[b];
                 let total = text_a.len() + text_b.len();
@@ -146,6 +152,12 @@ pub fn similar_pairs(
                     continue;
                 }
                 stats.verified += 1;
+                let pattern = pattern
+                    .get_or_insert_with(|| Pattern::new(&symbols.texts[a], symbols.alphabet));
+                if pattern.lcs_within(&symbols.texts[b], limit).is_none() {
+                    continue;
+                }
+                stats.scored += 1;
                 if let Some(r) = score(text_a, text_b, ratio) {
                     found.push(SimilarPair {
                         a: a.min(b),
@@ -168,6 +180,7 @@ pub fn similar_pairs(
     for (found, s) in per_document {
         stats.length_candidates += s.length_candidates;
         stats.verified += s.verified;
+        stats.scored += s.scored;
         pairs.extend(found);
     }
     stats.matches = pairs.len() as u64;

@@ -7,20 +7,14 @@ use std::process::Command;
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
 
-use crate::{cargo, corpus, run_checked, show, workspace_root};
+use super::run_json;
+use crate::{cargo, corpus, run_checked, target_dir, workspace_root};
 
-pub const USAGE: &str =
-    "bench duplicates [--docs N] [--seed S] [--ratio R] [--no-reference]";
+pub const USAGE: &str = "bench duplicates [--docs N] [--seed S] [--ratio R] [--no-reference]";
 
-const REFERENCE: &str = include_str!("bench_reference.py");
+const REFERENCE: &str = include_str!("duplicates_reference.py");
 
-pub fn run(args: &[String]) -> Result<()> {
-    let Some((what, rest)) = args.split_first() else {
-        bail!("what to benchmark? {USAGE}");
-    };
-    if what != "duplicates" {
-        bail!("unknown benchmark `{what}`: {USAGE}");
-    }
+pub fn run(rest: &[String]) -> Result<()> {
     let (mut docs, mut seed, mut ratio, mut reference) = (1000usize, 42u64, 85.0f64, true);
     let mut it = rest.iter();
     while let Some(flag) = it.next() {
@@ -53,24 +47,25 @@ pub fn run(args: &[String]) -> Result<()> {
         "--example",
         "duplicates_search",
     ]))?;
-    let search = workspace_root().join("target/release/examples/duplicates_search");
+    let search = target_dir().join("release/examples/duplicates_search");
     let pd = run_json(Command::new(search).arg(&path).arg(ratio.to_string()))?;
     let pd_seconds = pd["seconds"].as_f64().unwrap_or(f64::NAN);
     let stats = &pd["stats"];
     println!(
         "pd:        {pd_seconds:>10.4} s  {} pairs found; of {} pairs, {} in the length \
-         window, {} scored after the histogram bound",
+         window, {} past the histogram bound, {} past the LCS filter",
         pd["pairs"].as_array().map_or(0, Vec::len),
         stats["pairs"],
         stats["length_candidates"],
-        stats["verified"]
+        stats["verified"],
+        stats["scored"]
     );
     if !reference {
         return Ok(());
     }
 
     let python = venv_python()?;
-    let script = workspace_root().join("target/corpus/bench_reference.py");
+    let script = target_dir().join("corpus/bench_reference.py");
     std::fs::write(&script, REFERENCE).with_context(|| format!("writing {}", script.display()))?;
     println!("reference: running (Python rapidfuzz over all pairs, one process)…");
     let py = run_json(
@@ -94,21 +89,6 @@ pub fn run(args: &[String]) -> Result<()> {
         bail!("pd and the reference disagree");
     }
     Ok(())
-}
-
-fn run_json(command: &mut Command) -> Result<Value> {
-    let output = command
-        .output()
-        .with_context(|| format!("cannot start `{}`", show(command)))?;
-    if !output.status.success() {
-        bail!(
-            "`{}` failed: {}",
-            show(command),
-            String::from_utf8_lossy(&output.stderr)
-        );
-    }
-    serde_json::from_slice(&output.stdout)
-        .with_context(|| format!("`{}` printed no JSON", show(command)))
 }
 
 /// Whether both lists hold the same pairs in the same order with the same ratios.

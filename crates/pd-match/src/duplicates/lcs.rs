@@ -1,0 +1,179 @@
+//! An exact filter for the pairs the bounds let through: the length of the longest common
+//! subsequence (LCS), computed bit-parallel (Hyyrö's 64 cells per machine word), which
+//! gives up as soon as the pair can no longer reach the limit.
+//!
+//! After `r` characters of the longer text `b`, the LCS of `a` with that prefix is known
+//! for every prefix of `a`. Whatever the rest of `b` adds, the final LCS is at most
+//! `ℓ(i*, r) + (|b| − r)` with `i* = r + |a| − |b|` (a longer prefix of `a` gains at most one
+//! per character, and the rest of `b` matches at most `|b| − r` characters). When that is
+//! below the LCS the limit needs, no alignment can reach it and the pair is dropped.
+//! Unrelated texts are usually dropped a third of the way through; the few pairs that
+//! get through are then scored by the `rapidfuzz` crate, so reported ratios are its own.
+
+use std::collections::HashMap;
+
+/// Every text as small integer symbols, one id per distinct character in the corpus.
+pub(super) struct Symbols {
+    pub texts: Vec<Vec<u32>>,
+    pub alphabet: usize,
+}
+
+impl Symbols {
+    pub fn new<'a>(texts: impl Iterator<Item = &'a [char]>) -> Symbols {
+        let mut ids: HashMap<char, u32> = HashMap::new();
+        let texts = texts
+            .map(|t| {
+                t.iter()
+                    .map(|c| {
+                        let next = ids.len() as u32;
+                        *ids.entry(*c).or_insert(next)
+                    })
+                    .collect()
+            })
+            .collect();
+        Symbols {
+            texts,
+            alphabet: ids.len(),
+        }
+    }
+}
+
+/// Where each symbol of the pattern text occurs, a bit per position.
+pub(super) struct Pattern {
+    len: usize,
+    words: usize,
+    /// Symbol id → row in `bits`, or `NONE` for symbols the pattern lacks.
+    row_of: Vec<u32>,
+    bits: Vec<u64>,
+    /// The DP column, reused between comparisons.
+    column: Vec<u64>,
+}
+
+const NONE: u32 = u32::MAX;
+
+impl Pattern {
+    pub fn new(text: &[u32], alphabet: usize) -> Pattern {
+        let words = text.len().div_ceil(64).max(1);
+        let mut row_of = vec![NONE; alphabet];
+        let mut rows = 0u32;
+        for &s in text {
+            if row_of[s as usize] == NONE {
+                row_of[s as usize] = rows;
+                rows += 1;
+            }
+        }
+        let mut bits = vec![0u64; rows as usize * words];
+        for (i, &s) in text.iter().enumerate() {
+            bits[row_of[s as usize] as usize * words + i / 64] |= 1 << (i % 64);
+        }
+        Pattern {
+            len: text.len(),
+            words,
+            row_of,
+            bits,
+            column: vec![0; words],
+        }
+    }
+
+    /// The LCS of the pattern and `other` if their Indel distance
+    /// (`|a| + |b| − 2·LCS`) is at most `max_distance`, else `None`. `other` must be at
+    /// least as long as the pattern.
+    pub fn lcs_within(&mut self, other: &[u32], max_distance: usize) -> Option<usize> {
+        debug_assert!(other.len() >= self.len);
+        let total = self.len + other.len();
+        // The LCS needed for a distance within the limit.
+        let need = total.saturating_sub(max_distance).div_ceil(2);
+        if need > self.len {
+            return None;
+        }
+        let words = self.words;
+        let column = &mut self.column;
+        column.fill(!0);
+        let shift = other.len() - self.len;
+        for (r, &symbol) in other.iter().enumerate() {
+            let row = self.row_of[symbol as usize];
+            if row != NONE {
+                let matches = &self.bits[row as usize * words..][..words];
+                let mut carry = false;
+                for (s, &m) in column.iter_mut().zip(matches) {
+                    let u = *s & m;
+                    let (sum, c1) = s.overflowing_add(u);
+                    let (sum, c2) = sum.overflowing_add(carry as u64);
+                    carry = c1 || c2;
+                    *s = sum | (*s - u);
+                }
+            }
+            // Check now and then: the bound costs a pass over the column.
+            let seen = r + 1;
+            if seen % 32 == 0 && seen > shift {
+                let prefix = seen - shift;
+                if common_in_prefix(column, prefix) + (other.len() - seen) < need {
+                    return None;
+                }
+            }
+        }
+        let lcs = common_in_prefix(column, self.len);
+        (lcs >= need).then_some(lcs)
+    }
+}
+
+/// The LCS with the first `len` characters of the pattern: the zero bits below `len`.
+fn common_in_prefix(column: &[u64], len: usize) -> usize {
+    let full = len / 64;
+    let mut zeros: u32 = column[..full].iter().map(|w| (!w).count_ones()).sum();
+    let rest = len % 64;
+    if rest > 0 {
+        zeros += (!column[full] & ((1u64 << rest) - 1)).count_ones();
+    }
+    zeros as usize
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn naive_lcs(a: &[u32], b: &[u32]) -> usize {
+        let mut row = vec![0usize; b.len() + 1];
+        for &x in a {
+            let mut diag = 0;
+            for (j, &y) in b.iter().enumerate() {
+                let up = row[j + 1];
+                row[j + 1] = if x == y { diag + 1 } else { up.max(row[j]) };
+                diag = up;
+            }
+        }
+        row[b.len()]
+    }
+
+    fn symbols(texts: &[&str]) -> Symbols {
+        let chars: Vec<Vec<char>> = texts.iter().map(|t| t.chars().collect()).collect();
+        Symbols::new(chars.iter().map(Vec::as_slice))
+    }
+
+    #[test]
+    fn lcs_is_exact_across_word_boundaries() {
+        let long_a: String = (0..300).map(|i| (b'a' + (i * 7 % 26) as u8) as char).collect();
+        let long_b: String = (0..340).map(|i| (b'a' + (i * 11 % 26) as u8) as char).collect();
+        let cases = [
+            ("", "abc"),
+            ("abc", "abc"),
+            ("abc", "xaybzc"),
+            ("first document", "other first document"),
+            (long_a.as_str(), long_b.as_str()),
+            (&long_a[..130], &long_a[3..200]),
+        ];
+        for (a, b) in cases {
+            let s = symbols(&[a, b]);
+            let (ta, tb) = (&s.texts[0], &s.texts[1]);
+            let want = naive_lcs(ta, tb);
+            let mut p = Pattern::new(ta, s.alphabet);
+            assert_eq!(p.lcs_within(tb, ta.len() + tb.len()), Some(want), "{a:?} {b:?}");
+            // Exactly at the limit it is found, one below it is not.
+            let distance = ta.len() + tb.len() - 2 * want;
+            assert_eq!(p.lcs_within(tb, distance), Some(want));
+            if distance > 0 {
+                assert_eq!(p.lcs_within(tb, distance - 1), None);
+            }
+        }
+    }
+}
