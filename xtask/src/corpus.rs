@@ -51,8 +51,8 @@ pub fn run(args: &[String]) -> Result<()> {
 }
 
 pub fn default_path(docs: usize, seed: u64) -> PathBuf {
-    crate::workspace_root()
-        .join("target/corpus")
+    crate::target_dir()
+        .join("corpus")
         .join(format!("duplicates-{docs}-{seed}.json"))
 }
 

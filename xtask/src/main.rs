@@ -5,7 +5,7 @@
 //! - `quickstart`: deps, build `pd`, write the samples, init a library, consume, list.
 //! - `test`: deps, then the whole test suite (nextest when installed) and the doc tests.
 //! - `corpus`: a generated library with planted near-duplicates.
-//! - `bench duplicates`: pd's duplicate search against the Python rapidfuzz reference.
+//! - `bench <what>`: measurements of the hot paths on generated data (see `bench`).
 
 mod bench;
 mod corpus;
@@ -29,8 +29,8 @@ tasks:
   test            deps, then every test in the workspace (CI=1 requires all databases)
   corpus [--docs N] [--seed S] [--out FILE] [--txt DIR]
                   a generated library with planted near-duplicates (JSON, text files)
-  bench duplicates [--docs N] [--seed S] [--ratio R] [--no-reference]
-                  time pd's duplicate search against Python rapidfuzz over all pairs";
+  bench classifier|duplicates|retag|sanity|thumbnails [FLAGS]
+                  measure a hot path on generated data (`cargo xtask bench` lists the flags)";
 
 fn main() -> ExitCode {
     match run() {
@@ -95,6 +95,14 @@ fn no_more_args(task: &str, rest: &[String]) -> Result<()> {
 pub fn workspace_root() -> PathBuf {
     let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
     manifest_dir.parent().unwrap_or(manifest_dir).to_path_buf()
+}
+
+/// Cargo's target folder: `CARGO_TARGET_DIR` if set, else `target/` in the workspace.
+pub fn target_dir() -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR").filter(|dir| !dir.is_empty()) {
+        Some(dir) => workspace_root().join(dir),
+        None => workspace_root().join("target"),
+    }
 }
 
 /// The `cargo` that runs this task, so a pinned toolchain stays pinned.

@@ -1,12 +1,11 @@
 //! `cargo xtask quickstart`: from a fresh clone to a listed library in one command.
 //! Safe to re-run: the samples are then reported as duplicates, which is not an error.
 
-use std::path::PathBuf;
 use std::process::Command;
 
 use anyhow::Result;
 
-use crate::{cargo, deps, run_checked, samples, workspace_root};
+use crate::{cargo, deps, run_checked, samples, target_dir, workspace_root};
 
 const DATA_DIR: &str = "./pd-data";
 const SAMPLES_DIR: &str = "./samples";
@@ -41,12 +40,4 @@ pub fn run() -> Result<()> {
         pd.display()
     );
     Ok(())
-}
-
-/// Cargo's target folder: `CARGO_TARGET_DIR` if set, else `target/` in the workspace.
-fn target_dir() -> PathBuf {
-    match std::env::var_os("CARGO_TARGET_DIR").filter(|dir| !dir.is_empty()) {
-        Some(dir) => workspace_root().join(dir),
-        None => workspace_root().join("target"),
-    }
 }

@@ -1,0 +1,57 @@
+//! `cargo xtask bench <what>`: measurements of pd's hot paths on generated data, next
+//! to the paperless-ngx figures or a reference implementation where one exists.
+
+mod classifier;
+mod duplicates;
+mod retag;
+mod sanity;
+mod thumbnails;
+
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+use serde_json::Value;
+
+use crate::show;
+
+pub const USAGE: &str = "\
+bench classifier [--docs N] [--seed S] [--min-confidence C] [--no-reference]
+                  train pd's classifier and scikit-learn's (paperless-ngx's model) on one corpus
+  bench duplicates [--docs N] [--seed S] [--ratio R] [--no-reference]
+                  time pd's duplicate search against Python rapidfuzz over all pairs
+  bench retag [--docs N] [--seed S] [--runs R]
+                  time `pd retag -c -T -t -s` on a generated library with rules of every algorithm
+  bench sanity [--docs N] [--size-kib K] [--dir DIR]
+                  time pd's full and changed-only sanity check on a generated library
+  bench thumbnails [--docs N]
+                  time `pd thumbnails` on N generated one-page PDFs against paperless-ngx";
+
+pub fn run(args: &[String]) -> Result<()> {
+    let Some((what, rest)) = args.split_first() else {
+        bail!("what to benchmark?\n  {USAGE}");
+    };
+    match what.as_str() {
+        "classifier" => classifier::run(rest),
+        "duplicates" => duplicates::run(rest),
+        "retag" => retag::run(rest),
+        "sanity" => sanity::run(rest),
+        "thumbnails" => thumbnails::run(rest),
+        other => bail!("unknown benchmark `{other}`:\n  {USAGE}"),
+    }
+}
+
+/// Runs `command` and parses what it prints on stdout as JSON.
+fn run_json(command: &mut Command) -> Result<Value> {
+    let output = command
+        .output()
+        .with_context(|| format!("cannot start `{}`", show(command)))?;
+    if !output.status.success() {
+        bail!(
+            "`{}` failed: {}",
+            show(command),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    serde_json::from_slice(&output.stdout)
+        .with_context(|| format!("`{}` printed no JSON", show(command)))
+}
