@@ -76,6 +76,15 @@ pub enum Command {
     /// Apply the match rules to documents already in the library (paperless-ngx's
     /// document_retagger).
     Retag(RetagArgs),
+    /// Make the thumbnails again from the originals (paperless-ngx's document_thumbnails):
+    /// the first page of a PDF, the first lines of a text file, else a placeholder.
+    Thumbnails(crate::commands::thumbnails::ThumbnailsArgs),
+    /// Train the model behind the auto matching algorithm.
+    #[command(subcommand)]
+    Classifier(crate::commands::classifier::ClassifierCommand),
+    /// Explain the match rules: which ones match a document, and why.
+    #[command(subcommand, name = "match")]
+    Match(crate::commands::explain::MatchCommand),
 }
 
 #[derive(Debug, Args)]

@@ -23,6 +23,7 @@ const COMMANDS: &[&[&str]] = &[
     &["types", "add"],
     &["storage-paths", "add"],
     &["status"],
+    &["thumbnails"],
 ];
 
 #[test]

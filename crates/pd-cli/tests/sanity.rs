@@ -11,8 +11,7 @@ struct Library {
 }
 
 impl Library {
-    /// A library with two consumed text documents and their thumbnails (the consumer
-    /// does not render thumbnails yet, and a missing one is an error).
+    /// A library with two consumed text documents and the thumbnails the consumer drew.
     fn new() -> Library {
         let lib = Library {
             dir: tempfile::tempdir().unwrap(),
@@ -23,10 +22,6 @@ impl Library {
         std::fs::write(inbox.join("letter.txt"), "Dear reader,\n").unwrap();
         std::fs::write(inbox.join("bill.txt"), "Amount due: 12 EUR\n").unwrap();
         lib.expect(0, &["consume", inbox.to_str().unwrap()], &[]);
-        for id in 1..=2 {
-            let thumb = lib.media().join(format!("documents/thumbnails/{id:07}.webp"));
-            std::fs::write(thumb, b"RIFF....WEBP").unwrap();
-        }
         lib
     }
 
@@ -166,12 +161,16 @@ fn fix_lists_first_and_applies_on_request() {
     let lib = Library::new();
     let stray = lib.original("old/stray.pdf");
     write(&stray, b"stray");
-    std::fs::remove_file(lib.media().join("documents/thumbnails/0000002.webp")).unwrap();
+    let thumbnail = lib.media().join("documents/thumbnails/0000002.webp");
+    let drawn = std::fs::read(&thumbnail).unwrap();
+    std::fs::remove_file(&thumbnail).unwrap();
     let text = lib.expect(2, &["sanity", "--fix"], &[]);
     assert!(text.contains("would do"), "{text}");
-    assert!(text.contains("not yet possible"), "{text}");
+    assert!(text.contains("render the thumbnail again"), "{text}");
+    assert!(!text.contains("not yet possible"), "{text}");
     assert!(text.contains("add --apply"), "{text}");
     assert!(stray.exists());
+    assert!(!thumbnail.exists());
 
     let both = lib.json(2, &["sanity", "--fix", "--apply"], &[]);
     assert_eq!(both["fix"]["applied"], true);
@@ -182,10 +181,20 @@ fn fix_lists_first_and_applies_on_request() {
         b"stray"
     );
     assert!(!stray.exists());
-    // Only the thumbnail is left, and it cannot be rendered yet.
-    let after = lib.json(2, &["sanity"], &[]);
-    assert_eq!(after["summary"]["global_warnings"], 0);
-    assert_eq!(after["documents"][0]["issues"][0]["kind"], "thumbnail_missing");
+    let outcomes: Vec<(&str, &str)> = both["fix"]["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| (a["kind"].as_str().unwrap(), a["outcome"].as_str().unwrap()))
+        .collect();
+    assert!(
+        outcomes.contains(&("regenerate_thumbnail", "done")),
+        "{outcomes:?}"
+    );
+    // The thumbnail is drawn again, the same as the consumer drew it; all is clean.
+    assert_eq!(std::fs::read(&thumbnail).unwrap(), drawn);
+    let after = lib.json(0, &["sanity"], &[]);
+    assert_eq!(after["summary"]["total_issues"], 0);
 
     let (code, _, stderr) = lib.run(&["sanity", "--apply"], &[]);
     assert_eq!(code, 2, "--apply needs --fix: {stderr}");

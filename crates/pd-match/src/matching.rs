@@ -57,7 +57,7 @@ use serde::Serialize;
 pub use fuzzy::{FUZZY_THRESHOLD, partial_ratio};
 use fuzzy::{fuzzy_text, partial_ratio_chars};
 use words::BoundedTerm;
-pub(crate) use words::split_terms;
+pub(crate) use words::{is_word, split_terms};
 
 /// The most memory a compiled regex rule may take; larger ones are rejected.
 pub const REGEX_SIZE_LIMIT: usize = 2 << 20;

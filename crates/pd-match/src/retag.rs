@@ -87,7 +87,7 @@ pub struct RetagReport {
 }
 
 /// The content matching reads: for a document with versions, its newest version's.
-fn effective_contents(docs: &[Document]) -> HashMap<Id, &str> {
+pub(crate) fn effective_contents(docs: &[Document]) -> HashMap<Id, &str> {
     let mut latest: HashMap<Id, (Id, &str)> = HashMap::new();
     for doc in docs {
         if let Some(root) = doc.root_document {

@@ -1,26 +1,31 @@
 //! The consumer: turns files into documents of the library.
 //!
 //! For each file: read it, SHA-256 it, look for documents with the same content, parse
-//! it (text and page count), apply the library's match rules (inbox tags, then the
+//! it (text and page count) and render its thumbnail (the placeholder and a warning when
+//! it cannot be rendered), apply the library's match rules (inbox tags, then the
 //! first matching correspondent, document type and storage path and every matching
-//! tag, see `pd_match::rules`), then — holding the media lock and inside one database
+//! tag, see `pd_match::rules`; objects with the auto algorithm get what the saved
+//! classifier model predicts), then — holding the media lock and inside one database
 //! transaction — create the row, name the file with the library's template and copy it
-//! into the media folder under a temporary name before renaming it into place. The
-//! transaction commits only after the file is in place; if anything fails, the row is
-//! rolled back and the copied file removed. The source file is never changed.
+//! and its thumbnail into the media folder, each under a temporary name before renaming
+//! it into place. The transaction commits only after both files are in place; if
+//! anything fails, the row is rolled back and the written files removed. The source
+//! file is never changed.
 
 use std::path::{Path, PathBuf};
 
 use pd_core::{Document, Id, NewDocument};
-use pd_match::rules::{CurrentValues, RuleSet, SetOptions, Targets, plan};
+use pd_match::classifier::{Classifier, model_path};
+use pd_match::rules::{CurrentValues, Predict, RuleSet, SetOptions, Targets, plan};
 use pd_store::Store;
 use pd_store::db::{DocumentFilter, TrashFilter};
-use pd_store::media::{copy_atomic, sha256_file};
+use pd_store::media::{copy_atomic, sha256_file, write_atomic};
 use pd_store::naming::generate_unique_filename;
 use serde::Serialize;
 
 use crate::parse::{ParseError, Parsed, parse_document};
 use crate::pdfium::PdfEngine;
+use crate::thumbnail::{Thumbnail, placeholder, render_thumbnail};
 
 /// Why a file was not consumed.
 #[derive(Debug, thiserror::Error)]
@@ -118,17 +123,28 @@ pub async fn consume_file(
         ));
     }
 
-    let parsed: Parsed = {
+    let (parsed, thumbnail): (Parsed, Option<Thumbnail>) = {
         let owned = path.to_owned();
         let engine = engine.cloned();
-        tokio::task::spawn_blocking(move || parse_document(&owned, engine.as_ref()))
-            .await
-            .map_err(|e| not_a_file(format!("the parser stopped: {e}")))?
-            .map_err(|source| ConsumeError::Parse {
-                path: path.to_owned(),
-                source,
-            })?
+        tokio::task::spawn_blocking(move || {
+            let parsed = parse_document(&owned, engine.as_ref())?;
+            let thumbnail = consumed_thumbnail(&owned, &parsed.mime_type, engine.as_ref());
+            Ok((parsed, thumbnail))
+        })
+        .await
+        .map_err(|e| not_a_file(format!("the parser stopped: {e}")))?
+        .map_err(|source| ConsumeError::Parse {
+            path: path.to_owned(),
+            source,
+        })?
     };
+    match &thumbnail {
+        Some(t) => warnings.extend(t.warning.clone()),
+        None => warnings.push(format!(
+            "{}: no thumbnail could be made, not even the placeholder",
+            path.display()
+        )),
+    }
 
     let file_name = path
         .file_name()
@@ -152,7 +168,7 @@ pub async fn consume_file(
         owner: None,
         tags: Vec::new(),
     };
-    let document = store_document(store, path, new, &mut warnings)
+    let document = store_document(store, path, new, thumbnail.as_ref(), &mut warnings)
         .await
         .map_err(store_err)?;
     Ok(ConsumedDocument {
@@ -166,6 +182,7 @@ async fn store_document(
     store: &Store,
     source: &Path,
     mut new: NewDocument,
+    thumbnail: Option<&Thumbnail>,
     warnings: &mut Vec<String>,
 ) -> pd_store::Result<Document> {
     let media = store.media();
@@ -181,6 +198,13 @@ async fn store_document(
     document.filename = Some(name.path);
     let target = media.original_path(&document)?;
     copy_atomic(source, &target)?;
+    let thumbnail_path = media.thumbnail_path(&document);
+    if let Some(thumbnail) = thumbnail
+        && let Err(e) = write_atomic(&thumbnail_path, &thumbnail.webp)
+    {
+        let _ = std::fs::remove_file(&target);
+        return Err(e);
+    }
     let stored = async {
         tx.set_document_files(id, document.filename.as_deref(), None, document.modified)
             .await?;
@@ -188,9 +212,25 @@ async fn store_document(
     };
     if let Err(e) = stored.await {
         let _ = std::fs::remove_file(&target);
+        if thumbnail.is_some() {
+            let _ = std::fs::remove_file(&thumbnail_path);
+        }
         return Err(e);
     }
     Ok(document)
+}
+
+/// The thumbnail of a file being consumed; when it cannot be rendered (PDFium failing
+/// on a page it could parse, say), the placeholder with the reason as its warning, so a
+/// thumbnail never stops a consume.
+fn consumed_thumbnail(
+    path: &Path,
+    mime_type: &str,
+    engine: Option<&PdfEngine>,
+) -> Option<Thumbnail> {
+    render_thumbnail(path, mime_type, engine)
+        .or_else(|e| placeholder("?", Some(format!("{e}; using the generic thumbnail"))))
+        .ok()
 }
 
 /// What paperless-ngx does when a document has been consumed: every inbox tag, then
@@ -203,6 +243,18 @@ async fn apply_match_rules(
 ) -> pd_store::Result<()> {
     let rules = RuleSet::load(store).await?;
     warnings.extend(rules.warnings());
+    // The model is read only when an object uses the auto algorithm; an unreadable one
+    // is skipped with a warning (training replaces it).
+    let classifier = if rules.uses_auto() {
+        Classifier::load(&model_path(store.config())).unwrap_or_else(|e| {
+            warnings.push(format!(
+                "{e}; auto matching is off until `pd classifier train`"
+            ));
+            None
+        })
+    } else {
+        None
+    };
     let mut tags = rules.inbox_tags(new.owner);
     tags.extend_from_slice(&new.tags);
     let current = CurrentValues {
@@ -220,7 +272,7 @@ async fn apply_match_rules(
         &current,
         new.owner,
         &new.content,
-        None,
+        classifier.as_ref().map(|c| c as &dyn Predict),
         Targets::ALL,
         opts,
     )

@@ -16,10 +16,15 @@
 //! - [`PdfEngine`] and [`locate_pdfium`]: finding and binding libpdfium
 //!   (`PD_PDFIUM_PATH`, next to the executable, or the project's `.deps/pdfium/`
 //!   that `cargo xtask deps` fills).
+//! - [`thumbnail`]: thumbnails as paperless-ngx makes them (first PDF page rendered by
+//!   PDFium, 500 px wide WebP; text drawn on a page; a placeholder otherwise), `pd
+//!   thumbnails` ([`thumbnail::regenerate_thumbnails`]) and the renderer pd-store's
+//!   sanity fixer uses ([`thumbnail::Thumbnailer`]).
+//! - [`consume`]: the consumer, storing a file with its thumbnail.
 //! - [`sample`] (feature `sample-documents`): a text-layer PDF writer and realistic
 //!   sample documents for the quickstart and tests.
 //!
-//! OCR, thumbnails, archive versions, date detection and the consumer come next.
+//! OCR, archive versions and date detection come next.
 //!
 //! # Example
 //!
@@ -48,6 +53,7 @@ pub mod parse;
 pub mod pdfium;
 #[cfg(feature = "sample-documents")]
 pub mod sample;
+pub mod thumbnail;
 
 pub use parse::{ParseError, Parsed, parse_document, sniff_mime_type};
 pub use pdfium::{PdfEngine, locate_pdfium};

@@ -136,7 +136,7 @@ pub fn parse_document(path: &Path, engine: Option<&PdfEngine>) -> Result<Parsed,
 }
 
 /// UTF-8 (without its byte-order mark) if it is UTF-8, else ISO-8859-1.
-fn decode_text(bytes: Vec<u8>) -> String {
+pub(crate) fn decode_text(bytes: Vec<u8>) -> String {
     let text = match String::from_utf8(bytes) {
         Ok(text) => text,
         Err(err) => err.into_bytes().iter().map(|&b| char::from(b)).collect(),

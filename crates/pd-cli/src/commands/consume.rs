@@ -1,4 +1,5 @@
 use anyhow::Result;
+use pd_match::classifier::{AutoObjects, ClassifierError, TrainOptions, TrainReport, train};
 use pd_pipeline::consume::{ConsumedDocument, collect_files, consume_file};
 use pd_pipeline::pdfium::PdfEngine;
 use pd_store::Store;
@@ -11,12 +12,30 @@ use crate::output::{Output, Status, table};
 struct ConsumeReport {
     consumed: Vec<ConsumedDocument>,
     failed: Vec<Failure>,
+    /// Retraining after documents were stored, when an object uses auto matching.
+    classifier: Option<TrainReport>,
 }
 
 #[derive(Serialize)]
 struct Failure {
     path: String,
     error: String,
+}
+
+/// Retrains the classifier when an object uses auto matching and the training data
+/// changed; a library without auto rules pays one query per object kind.
+async fn retrain(store: &Store, out: &Output) -> Result<Option<TrainReport>> {
+    if AutoObjects::load(store).await?.is_empty() {
+        return Ok(None);
+    }
+    match train(store, &TrainOptions::default()).await {
+        Ok(report) => Ok(Some(report)),
+        Err(ClassifierError::NoTrainingData) => Ok(None),
+        Err(e) => {
+            out.warn(&format!("the classifier was not retrained: {e}"));
+            Ok(None)
+        }
+    }
 }
 
 pub async fn run(store: &Store, args: &ConsumeArgs, out: &Output) -> Result<Status> {
@@ -28,6 +47,7 @@ pub async fn run(store: &Store, args: &ConsumeArgs, out: &Output) -> Result<Stat
     let mut report = ConsumeReport {
         consumed: Vec::new(),
         failed: Vec::new(),
+        classifier: None,
     };
     for file in &files {
         bar.set_message(file.display().to_string());
@@ -50,6 +70,9 @@ pub async fn run(store: &Store, args: &ConsumeArgs, out: &Output) -> Result<Stat
         bar.inc(1);
     }
     bar.finish_and_clear();
+    if !report.consumed.is_empty() {
+        report.classifier = retrain(store, out).await?;
+    }
     out.report(&report, |r| {
         let rows: Vec<Vec<String>> = r
             .consumed
@@ -73,6 +96,10 @@ pub async fn run(store: &Store, args: &ConsumeArgs, out: &Output) -> Result<Stat
             r.consumed.len(),
             r.failed.len()
         ));
+        if let Some(c) = &r.classifier {
+            text.push('\n');
+            text.push_str(&super::classifier::render(c));
+        }
         text
     });
     Ok(if report.failed.is_empty() {

@@ -1,14 +1,17 @@
 //! One module per command: map flags to a library call, print the report.
 
+pub(crate) mod classifier;
 mod consume;
 mod documents;
 pub(crate) mod duplicates;
+pub(crate) mod explain;
 mod migrate;
 mod objects;
 pub(crate) mod rename;
 mod retag;
 pub(crate) mod sanity;
 mod status;
+pub(crate) mod thumbnails;
 mod trash;
 
 use anyhow::Result;
@@ -49,6 +52,9 @@ pub async fn run(cli: Cli, out: &Output) -> Result<Status> {
         Command::Rename(args) => rename::run(&open(&config).await?, args, out).await,
         Command::Duplicates(args) => duplicates::run(&open(&config).await?, args, out).await,
         Command::Retag(args) => retag::run(&open(&config).await?, &args, out).await,
+        Command::Thumbnails(args) => thumbnails::run(&open(&config).await?, args, out).await,
+        Command::Classifier(cmd) => classifier::run(&open(&config).await?, cmd, out).await,
+        Command::Match(cmd) => explain::run(&open(&config).await?, cmd, out).await,
     }
 }
 

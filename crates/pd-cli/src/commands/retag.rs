@@ -1,8 +1,9 @@
 //! `pd retag`: the match rules applied to the library.
 
 use anyhow::Result;
+use pd_match::classifier::{Classifier, ClassifierError, TrainOptions, update};
 use pd_match::retag::{RetagOptions, RetagReport, retag};
-use pd_match::rules::{SetOptions, Targets};
+use pd_match::rules::{Predict, RuleSet, SetOptions, Targets};
 use pd_store::Store;
 
 use crate::cli::RetagArgs;
@@ -24,8 +25,14 @@ pub async fn run(store: &Store, args: &RetagArgs, out: &Output) -> Result<Status
         },
         dry_run: args.dry_run,
     };
+    let model = if opts.targets.any() {
+        classifier_for(store, args.dry_run, out).await?
+    } else {
+        None
+    };
     let bar = out.progress(0, "retagging");
-    let report = retag(store, &opts, None, &|done, total| {
+    let predictor = model.as_ref().map(|m| m as &dyn Predict);
+    let report = retag(store, &opts, predictor, &|done, total| {
         bar.set_length(total);
         bar.set_position(done);
     })
@@ -36,6 +43,31 @@ pub async fn run(store: &Store, args: &RetagArgs, out: &Output) -> Result<Status
     }
     out.report(&report, render);
     Ok(Status::Ok)
+}
+
+/// The classifier when a rule uses the auto algorithm: the saved model, trained first
+/// when it is missing, outdated or corrupt (in memory only for a dry run).
+async fn classifier_for(store: &Store, dry_run: bool, out: &Output) -> Result<Option<Classifier>> {
+    if !RuleSet::load(store).await?.uses_auto() {
+        return Ok(None);
+    }
+    let opts = TrainOptions {
+        force: false,
+        save: !dry_run,
+    };
+    match update(store, &opts).await {
+        Ok((report, model)) => {
+            if let Some(why) = &report.discarded {
+                out.warn(&format!("{why}; retrained"));
+            }
+            Ok(model)
+        }
+        Err(ClassifierError::NoTrainingData) => {
+            out.warn("auto rules match nothing: no document to train the classifier on");
+            Ok(None)
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 fn render(r: &RetagReport) -> String {

@@ -2,6 +2,8 @@
 
 use anyhow::Result;
 use clap::Args;
+use pd_pipeline::PdfEngine;
+use pd_pipeline::thumbnail::Thumbnailer;
 use pd_store::Store;
 use pd_store::sanity::{
     self, FixOptions, FixOutcome, FixReport, Level, SanityOptions, SanityProgress, SanityReport,
@@ -58,7 +60,12 @@ pub async fn run(store: &Store, args: SanityArgs, out: &Output) -> Result<Status
             apply: args.apply,
             quarantine_dir: None,
         };
-        let fixed = sanity::fix(store, &report, &fix_opts, None).await?;
+        let engine = PdfEngine::new(store.config().pdfium_path.as_deref()).ok();
+        let thumbnails = Thumbnailer::new(engine);
+        let fixed = sanity::fix(store, &report, &fix_opts, Some(&thumbnails)).await?;
+        for warning in thumbnails.take_warnings() {
+            out.warn(&warning);
+        }
         let both = CheckAndFix {
             check: &report,
             fix: &fixed,
