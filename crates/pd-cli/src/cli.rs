@@ -226,7 +226,7 @@ pub struct RetagArgs {
     /// Set document types.
     #[arg(short = 't', long, alias = "document_type")]
     pub document_type: bool,
-    /// Set storage paths (stored file names are not changed).
+    /// Set storage paths (stored files move to the names their templates now give).
     #[arg(short = 's', long, alias = "storage_path")]
     pub storage_path: bool,
     /// Only documents that have an inbox tag.

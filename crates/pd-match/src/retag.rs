@@ -10,14 +10,18 @@
 //!
 //! Differences from paperless-ngx, on purpose: tag changes are reported net (a managed
 //! tag that still matches under `overwrite` is neither "removed" nor "added"), and the
-//! dry run reports exactly what the real run then does. Stored file names are not
-//! changed here even when a new correspondent or storage path changes what the file
-//! name template gives.
+//! dry run reports exactly what the real run then does.
+//!
+//! As in paperless-ngx, where saving a document moves its files, a document whose new
+//! correspondent, type, tags or storage path change the name its template gives has its
+//! files moved after the changes are committed — by [`pd_store::rename`], the journaled
+//! mover, so a crash in between is repaired by the next `pd rename` or `pd sanity --fix`.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use pd_core::{Document, Id};
+use pd_store::rename::{RenameOptions, RenameReport, rename};
 use pd_store::{DocumentFilter, Store};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -84,6 +88,8 @@ pub struct RetagReport {
     pub documents: Vec<DocumentChanges>,
     /// Broken rules (invalid regular expressions), which never match.
     pub warnings: Vec<String>,
+    /// The files of changed documents moved to their new names (not in a dry run).
+    pub files: Option<RenameReport>,
 }
 
 /// The content matching reads: for a document with versions, its newest version's.
@@ -212,6 +218,11 @@ pub async fn retag(
             tx.update_document(doc).await?;
         }
         tx.commit().await?;
+        let moved = RenameOptions {
+            ids: Some(updates.iter().map(|d| d.id).collect()),
+            ..RenameOptions::default()
+        };
+        report.files = Some(rename(store, &moved).await?);
     }
     Ok(report)
 }

@@ -37,7 +37,7 @@ pub async fn run(store: &Store, args: RenameArgs, out: &Output) -> Result<Status
     })
 }
 
-fn render(r: &RenameReport) -> String {
+pub(crate) fn render(r: &RenameReport) -> String {
     let mut parts = Vec::new();
     if !r.recovered.is_empty() {
         let rows: Vec<Vec<String>> = r

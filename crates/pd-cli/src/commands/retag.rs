@@ -42,7 +42,10 @@ pub async fn run(store: &Store, args: &RetagArgs, out: &Output) -> Result<Status
         out.warn(warning);
     }
     out.report(&report, render);
-    Ok(Status::Ok)
+    Ok(match &report.files {
+        Some(files) if files.has_failures() => Status::Failed,
+        _ => Status::Ok,
+    })
 }
 
 /// The classifier when a rule uses the auto algorithm: the saved model, trained first
@@ -120,5 +123,14 @@ fn render(r: &RetagReport) -> String {
         r.tags_removed,
         r.storage_paths_set
     ));
+    if let Some(files) = r.files.as_ref().filter(|f| {
+        !f.moves.is_empty() || !f.problems.is_empty() || !f.recovered.is_empty()
+    }) {
+        text.push_str("
+
+Stored files:
+");
+        text.push_str(&super::rename::render(files));
+    }
     text
 }
