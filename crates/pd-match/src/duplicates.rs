@@ -38,8 +38,10 @@
 //!    cells a word), the shorter text's match masks built once for all its partners.
 //!    Every 32 characters of the longer text `b`, the LCS is bounded from above by what
 //!    is matched so far on the diagonal plus what is left of `b` (see `lcs`); once that
-//!    bound falls below the LCS the limit needs, the pair is dropped. The distance this
-//!    computes is exact, so only pairs within the limit get through.
+//!    bound falls below the LCS the limit needs, the pair is dropped. Positions of the
+//!    shorter text too far above the diagonal for any alignment within the limit are
+//!    not computed at all (half of Ukkonen's band; why that stays exact is in `lcs`).
+//!    The distance is exact for every pair within the limit, so only those get through.
 //! 4. **Scoring.** What gets through is scored by the `rapidfuzz` crate with the cutoff,
 //!    so every reported ratio is rapidfuzz's own number.
 //!

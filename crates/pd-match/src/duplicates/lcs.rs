@@ -9,6 +9,16 @@
 //! below the LCS the limit needs, no alignment can reach it and the pair is dropped.
 //! Unrelated texts are usually dropped a third of the way through; the few pairs that
 //! get through are then scored by the `rapidfuzz` crate, so reported ratios are its own.
+//!
+//! Only the part of the column that a good enough alignment can reach is computed (the
+//! upper half of Ukkonen's band). In an alignment with `ℓ ≥ need` matches, a match of
+//! `a[i]` with `b[j]` has `i − j ≤ |a| − ℓ ≤ |a| − need` (every skipped character of `a`
+//! before `i` counts at most once), so positions of `a` beyond `j + |a| − need` can be
+//! left out of row `j`. Leaving the words above that untouched is exactly the same
+//! computation with those matches deleted from the match matrix (untouched words stay
+//! all ones, which a carry passes through without change), so it computes the LCS of a
+//! problem that still contains every good enough alignment: results within the limit are
+//! exact, and the early exit above stays valid for them.
 
 use std::collections::HashMap;
 
@@ -87,15 +97,18 @@ impl Pattern {
             return None;
         }
         let words = self.words;
+        // How far below the diagonal a match of a good enough alignment can lie.
+        let band = self.len - need;
         let column = &mut self.column;
         column.fill(!0);
         let shift = other.len() - self.len;
         for (r, &symbol) in other.iter().enumerate() {
             let row = self.row_of[symbol as usize];
             if row != NONE {
-                let matches = &self.bits[row as usize * words..][..words];
+                let active = ((r + band) / 64 + 1).min(words);
+                let matches = &self.bits[row as usize * words..][..active];
                 let mut carry = false;
-                for (s, &m) in column.iter_mut().zip(matches) {
+                for (s, &m) in column[..active].iter_mut().zip(matches) {
                     let u = *s & m;
                     let (sum, c1) = s.overflowing_add(u);
                     let (sum, c2) = sum.overflowing_add(carry as u64);
@@ -148,6 +161,45 @@ mod tests {
     fn symbols(texts: &[&str]) -> Symbols {
         let chars: Vec<Vec<char>> = texts.iter().map(|t| t.chars().collect()).collect();
         Symbols::new(chars.iter().map(Vec::as_slice))
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn lcs_within_agrees_with_the_textbook_table(
+            x in "[abc ]{0,200}",
+            y in "[abc d]{0,260}",
+            limit in 0usize..500,
+        ) {
+            let s = symbols(&[&x, &y]);
+            let (mut a, mut b) = (&s.texts[0], &s.texts[1]);
+            if a.len() > b.len() {
+                std::mem::swap(&mut a, &mut b);
+            }
+            let lcs = naive_lcs(a, b);
+            let want = (a.len() + b.len() - 2 * lcs <= limit).then_some(lcs);
+            proptest::prop_assert_eq!(Pattern::new(a, s.alphabet).lcs_within(b, limit), want);
+        }
+
+        /// `a = junk + core`, `b = core + tail`: the best alignment runs as far above the
+        /// diagonal as the band allows, so a band one word too narrow loses it.
+        #[test]
+        fn lcs_within_keeps_alignments_at_the_edge_of_the_band(
+            junk in "[xy]{1,150}",
+            core in "[abc ]{1,250}",
+            tail in "[xyz]{0,200}",
+            slack in 0usize..3,
+        ) {
+            let x = format!("{junk}{core}");
+            let y = format!("{core}{tail}");
+            let s = symbols(&[&x, &y]);
+            let (mut a, mut b) = (&s.texts[0], &s.texts[1]);
+            if a.len() > b.len() {
+                std::mem::swap(&mut a, &mut b);
+            }
+            let lcs = naive_lcs(a, b);
+            let limit = a.len() + b.len() - 2 * lcs + slack;
+            proptest::prop_assert_eq!(Pattern::new(a, s.alphabet).lcs_within(b, limit), Some(lcs));
+        }
     }
 
     #[test]
