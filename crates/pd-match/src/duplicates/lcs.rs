@@ -10,15 +10,17 @@
 //! Unrelated texts are usually dropped a third of the way through; the few pairs that
 //! get through are then scored by the `rapidfuzz` crate, so reported ratios are its own.
 //!
-//! Only the part of the column that a good enough alignment can reach is computed (the
-//! upper half of Ukkonen's band). In an alignment with `ℓ ≥ need` matches, a match of
-//! `a[i]` with `b[j]` has `i − j ≤ |a| − ℓ ≤ |a| − need` (every skipped character of `a`
-//! before `i` counts at most once), so positions of `a` beyond `j + |a| − need` can be
-//! left out of row `j`. Leaving the words above that untouched is exactly the same
-//! computation with those matches deleted from the match matrix (untouched words stay
-//! all ones, which a carry passes through without change), so it computes the LCS of a
-//! problem that still contains every good enough alignment: results within the limit are
-//! exact, and the early exit above stays valid for them.
+//! Only the part of the column that a good enough alignment can reach is computed
+//! (Ukkonen's band). In an alignment with `ℓ ≥ need` matches, a match of `a[i]` with
+//! `b[j]` has `i − j ≤ |a| − need` and `j − i ≤ |b| − need` (each side's skipped
+//! characters before the match count at most once), so row `j` needs only the words
+//! holding positions `j − (|b| − need) ..= j + (|a| − need)`. Skipping the others is
+//! exactly the full computation with the matches outside the band deleted from the match
+//! matrix: words above the band are still all ones, which a carry passes through
+//! unchanged; words below it see no match and a carry of zero from below, so they keep
+//! their value and pass zero on — that is, they can be left as they are. So the filter
+//! computes the LCS of a problem that still holds every good enough alignment and no
+//! better one: results within the limit are exact, and so is the early exit.
 
 use std::collections::HashMap;
 
@@ -97,18 +99,20 @@ impl Pattern {
             return None;
         }
         let words = self.words;
-        // How far below the diagonal a match of a good enough alignment can lie.
-        let band = self.len - need;
+        // How far above and below the diagonal a match of a good enough alignment can lie.
+        let above = self.len - need;
+        let below = other.len() - need;
         let column = &mut self.column;
         column.fill(!0);
         let shift = other.len() - self.len;
         for (r, &symbol) in other.iter().enumerate() {
             let row = self.row_of[symbol as usize];
             if row != NONE {
-                let active = ((r + band) / 64 + 1).min(words);
-                let matches = &self.bits[row as usize * words..][..active];
+                let first = r.saturating_sub(below) / 64;
+                let end = ((r + above) / 64 + 1).min(words);
+                let matches = &self.bits[row as usize * words..][first..end];
                 let mut carry = false;
-                for (s, &m) in column[..active].iter_mut().zip(matches) {
+                for (s, &m) in column[first..end].iter_mut().zip(matches) {
                     let u = *s & m;
                     let (sum, c1) = s.overflowing_add(u);
                     let (sum, c2) = sum.overflowing_add(carry as u64);
@@ -180,17 +184,22 @@ mod tests {
             proptest::prop_assert_eq!(Pattern::new(a, s.alphabet).lcs_within(b, limit), want);
         }
 
-        /// `a = junk + core`, `b = core + tail`: the best alignment runs as far above the
-        /// diagonal as the band allows, so a band one word too narrow loses it.
+        /// `junk + core` against `core + tail`: the best alignment runs as far from the
+        /// diagonal (above or below it) as the band allows, so a band one word too
+        /// narrow on either side loses it.
         #[test]
         fn lcs_within_keeps_alignments_at_the_edge_of_the_band(
             junk in "[xy]{1,150}",
             core in "[abc ]{1,250}",
             tail in "[xyz]{0,200}",
             slack in 0usize..3,
+            junk_first in proptest::bool::ANY,
         ) {
-            let x = format!("{junk}{core}");
-            let y = format!("{core}{tail}");
+            let (x, y) = if junk_first {
+                (format!("{junk}{core}"), format!("{core}{tail}"))
+            } else {
+                (format!("{core}{tail}"), format!("{junk}{core}"))
+            };
             let s = symbols(&[&x, &y]);
             let (mut a, mut b) = (&s.texts[0], &s.texts[1]);
             if a.len() > b.len() {
