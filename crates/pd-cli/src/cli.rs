@@ -85,6 +85,12 @@ pub enum Command {
     /// Explain the match rules: which ones match a document, and why.
     #[command(subcommand, name = "match")]
     Match(crate::commands::explain::MatchCommand),
+    /// Search the library: words, "phrases", AND/OR/NOT, fields, dates, fuzzy terms
+    /// (paperless-ngx's query language); ranked, with highlighted passages.
+    Search(crate::commands::search::SearchArgs),
+    /// Rebuild the search index (resumable) or merge its segments.
+    #[command(subcommand)]
+    Index(crate::commands::index::IndexCommand),
 }
 
 #[derive(Debug, Args)]

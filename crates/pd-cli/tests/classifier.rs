@@ -2,76 +2,15 @@
 //! skipping, rebuilding a corrupt model, auto matching at consume and retag time, and
 //! every rule's verdict on a document.
 
-use std::path::PathBuf;
+mod common;
 
-use assert_cmd::Command;
+use common::{Library, consumed_ids};
 use serde_json::Value;
 
-struct Library {
-    dir: tempfile::TempDir,
-}
-
 impl Library {
-    fn new() -> Library {
-        let lib = Library {
-            dir: tempfile::tempdir().unwrap(),
-        };
-        lib.ok(&["init"]);
-        lib
-    }
-
-    fn data(&self) -> PathBuf {
-        self.dir.path().join("data")
-    }
-
-    fn run(&self, args: &[&str]) -> (i32, String, String) {
-        let output = Command::cargo_bin("pd")
-            .unwrap()
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .arg("--data-dir")
-            .arg(self.data())
-            .args(args)
-            .output()
-            .unwrap();
-        (
-            output.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&output.stdout).into_owned(),
-            String::from_utf8_lossy(&output.stderr).into_owned(),
-        )
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let (code, stdout, stderr) = self.run(args);
-        assert_eq!(code, 0, "pd {args:?} failed:\n{stdout}\n{stderr}");
-        stdout
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        let mut all = args.to_vec();
-        all.push("--json");
-        let stdout = self.ok(&all);
-        serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("pd {args:?}: {e}\n{stdout}"))
-    }
-
-    fn add(&self, kind: &str, name: &str, algorithm: &str, pattern: &str) -> i64 {
-        self.json(&[
-            kind,
-            "add",
-            name,
-            "--algorithm",
-            algorithm,
-            "--match",
-            pattern,
-        ])["id"]
-            .as_i64()
-            .unwrap()
-    }
-
     /// Consumes text files; returns the report.
     fn consume(&self, folder: &str, files: &[(String, String)]) -> Value {
-        let inbox = self.dir.path().join(folder);
-        std::fs::create_dir_all(&inbox).unwrap();
+        let inbox = self.folder(folder);
         for (name, text) in files {
             std::fs::write(inbox.join(name), text).unwrap();
         }
@@ -80,27 +19,11 @@ impl Library {
 
     /// Sets documents' correspondent and tags the way a user labels them in a UI.
     fn label(&self, ids: &[i64], correspondent: i64, tag: i64) {
-        let config = pd_core::Config::for_data_dir(self.data());
-        tokio::runtime::Runtime::new().unwrap().block_on(async {
-            let store = pd_store::Store::open(&config).await.unwrap();
-            let mut conn = store.db().conn().await.unwrap();
-            for id in ids {
-                let mut doc = conn.document(*id).await.unwrap();
-                doc.correspondent = Some(correspondent);
-                doc.tags = vec![tag];
-                conn.update_document(&doc).await.unwrap();
-            }
+        self.edit_documents(ids, |doc| {
+            doc.correspondent = Some(correspondent);
+            doc.tags = vec![tag];
         });
     }
-}
-
-fn ids(report: &Value) -> Vec<i64> {
-    report["consumed"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["document"]["id"].as_i64().unwrap())
-        .collect()
 }
 
 /// A library with an auto correspondent and tag, a rule-based correspondent, and 24
@@ -108,9 +31,9 @@ fn ids(report: &Value) -> Vec<i64> {
 /// clinic).
 fn labelled_library() -> (Library, i64, i64, i64) {
     let lib = Library::new();
-    let power = lib.add("correspondents", "Power Co", "auto", "");
-    let clinic = lib.add("correspondents", "Clinic", "any", "clinic");
-    let utilities = lib.add("tags", "Utilities", "auto", "");
+    let power = lib.add("correspondents", "Power Co", "auto", "", &[]);
+    let clinic = lib.add("correspondents", "Clinic", "any", "clinic", &[]);
+    let utilities = lib.add("tags", "Utilities", "auto", "", &[]);
     let files: Vec<(String, String)> = (0..24)
         .map(|i| {
             let text = if i % 2 == 0 {
@@ -122,7 +45,7 @@ fn labelled_library() -> (Library, i64, i64, i64) {
         })
         .collect();
     let report = lib.consume("first", &files);
-    let consumed = ids(&report);
+    let consumed = consumed_ids(&report);
     assert_eq!(consumed.len(), 24);
     let bills: Vec<i64> = consumed.iter().copied().step_by(2).collect();
     lib.label(&bills, power, utilities);
@@ -190,7 +113,7 @@ fn auto_rules_match_at_consume_and_retag_and_explain_says_why() {
             "Your electricity bill: kwh and meter reading".to_owned(),
         )],
     );
-    let id = ids(&report)[0];
+    let id = consumed_ids(&report)[0];
     let doc = &report["consumed"][0]["document"];
     assert_eq!(doc["correspondent"], power, "{report}");
     assert_eq!(doc["tags"], Value::from(vec![utilities]));
@@ -214,7 +137,7 @@ fn auto_rules_match_at_consume_and_retag_and_explain_says_why() {
     assert!(text.contains("Clinic"), "{text}");
 
     // A clinic letter: the rule says why it matches, the auto rule why not.
-    let letter = ids(&lib.consume(
+    let letter = consumed_ids(&lib.consume(
         "third",
         &[(
             "letter.txt".to_owned(),
@@ -240,14 +163,9 @@ fn auto_rules_match_at_consume_and_retag_and_explain_says_why() {
     let inbox = lib.json(&["tags", "add", "Inbox", "--inbox", "--algorithm", "none"])["id"]
         .as_i64()
         .unwrap();
-    let config = pd_core::Config::for_data_dir(lib.data());
-    tokio::runtime::Runtime::new().unwrap().block_on(async {
-        let store = pd_store::Store::open(&config).await.unwrap();
-        let mut conn = store.db().conn().await.unwrap();
-        let mut doc = conn.document(id).await.unwrap();
+    lib.edit_documents(&[id], |doc| {
         doc.correspondent = None;
         doc.tags = vec![inbox];
-        conn.update_document(&doc).await.unwrap();
     });
     let retag = lib.json(&["retag", "-c", "-i", "--dry-run"]);
     let change = retag["documents"]

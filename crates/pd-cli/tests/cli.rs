@@ -1,110 +1,13 @@
 //! Drives the real `pd` binary in temporary libraries and checks what a user sees:
 //! output, exit codes and the files on disk.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
+use common::Library;
 use serde_json::Value;
-
-struct Library {
-    dir: tempfile::TempDir,
-}
-
-impl Library {
-    fn new() -> Library {
-        let lib = Library {
-            dir: tempfile::tempdir().unwrap(),
-        };
-        lib.ok(&["init"]);
-        lib
-    }
-
-    fn data(&self) -> PathBuf {
-        self.dir.path().join("data")
-    }
-
-    fn inbox(&self) -> PathBuf {
-        let inbox = self.dir.path().join("inbox");
-        std::fs::create_dir_all(&inbox).unwrap();
-        inbox
-    }
-
-    fn originals(&self) -> PathBuf {
-        self.data().join("media/documents/originals")
-    }
-
-    fn cmd(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::cargo_bin("pd").unwrap();
-        cmd.env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .arg("--data-dir")
-            .arg(self.data())
-            .args(args);
-        if let Ok(path) = std::env::var("PD_PDFIUM_PATH") {
-            cmd.env("PD_PDFIUM_PATH", path);
-        }
-        cmd
-    }
-
-    fn run(&self, args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
-        let mut cmd = self.cmd(args);
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        let output = cmd.output().unwrap();
-        (
-            output.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&output.stdout).into_owned(),
-            String::from_utf8_lossy(&output.stderr).into_owned(),
-        )
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let (code, stdout, stderr) = self.run(args, &[]);
-        assert_eq!(code, 0, "pd {args:?} failed:\n{stdout}\n{stderr}");
-        stdout
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        let mut all = args.to_vec();
-        all.push("--json");
-        let stdout = self.ok(&all);
-        serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("pd {args:?}: {e}\n{stdout}"))
-    }
-
-    fn documents(&self) -> Vec<Value> {
-        self.json(&["documents", "list", "--all"])
-            .as_array()
-            .unwrap()
-            .clone()
-    }
-
-    fn stored_files(&self) -> Vec<String> {
-        let mut files = Vec::new();
-        collect(&self.originals(), &self.originals(), &mut files);
-        files.sort();
-        files
-    }
-}
-
-fn collect(root: &Path, dir: &Path, out: &mut Vec<String>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            collect(root, &path, out);
-        } else {
-            out.push(
-                path.strip_prefix(root)
-                    .unwrap()
-                    .to_string_lossy()
-                    .into_owned(),
-            );
-        }
-    }
-}
 
 fn write_pdf(dir: &Path, name: &str, pages: &[&str]) -> PathBuf {
     let path = dir.join(name);
@@ -176,17 +79,15 @@ fn bad_files_fail_clearly_and_change_nothing() {
     .unwrap();
     for name in ["empty.pdf", "broken.pdf"] {
         let path = inbox.join(name);
-        let (code, _, stderr) = lib.run(&["consume", path.to_str().unwrap()], &[]);
+        let (code, _, stderr) = lib.run(&["consume", path.to_str().unwrap()]);
         assert_ne!(code, 0, "{name}");
         assert!(stderr.contains(name), "{name}: {stderr}");
     }
     // A missing path stops the run before anything is consumed, good files included.
     let good = write_pdf(&inbox, "good.pdf", &["fine"]);
     let missing = inbox.join("no-such-folder");
-    let (code, _, stderr) = lib.run(
-        &["consume", good.to_str().unwrap(), missing.to_str().unwrap()],
-        &[],
-    );
+    let (code, _, stderr) =
+        lib.run(&["consume", good.to_str().unwrap(), missing.to_str().unwrap()]);
     assert_ne!(code, 0);
     assert!(stderr.contains("no-such-folder"), "{stderr}");
     assert!(lib.documents().is_empty());
@@ -202,7 +103,7 @@ fn duplicates_warn_or_are_rejected() {
     std::fs::copy(&pdf, &copy).unwrap();
     lib.ok(&["consume", pdf.to_str().unwrap()]);
 
-    let (code, _, stderr) = lib.run(
+    let (code, _, stderr) = lib.run_env(
         &["consume", copy.to_str().unwrap()],
         &[("PD_CONSUMER_DELETE_DUPLICATES", "true")],
     );
@@ -211,7 +112,7 @@ fn duplicates_warn_or_are_rejected() {
     assert!(copy.exists(), "a rejected file is left where it was");
     assert_eq!(lib.documents().len(), 1);
 
-    let (code, _, stderr) = lib.run(&["consume", copy.to_str().unwrap()], &[]);
+    let (code, _, stderr) = lib.run(&["consume", copy.to_str().unwrap()]);
     assert_eq!(code, 0, "{stderr}");
     assert!(stderr.contains("warning: consuming duplicate"), "{stderr}");
     assert_eq!(lib.documents().len(), 2);
@@ -234,7 +135,7 @@ fn trash_restore_and_empty() {
     assert_eq!(trash.as_array().unwrap().len(), 1);
     assert_eq!(trash[0]["id"], 1);
     assert_eq!(lib.stored_files().len(), 2, "trashing keeps the files");
-    let (code, _, stderr) = lib.run(&["documents", "delete", "1"], &[]);
+    let (code, _, stderr) = lib.run(&["documents", "delete", "1"]);
     assert_eq!(code, 1);
     assert!(stderr.contains("already in the trash"), "{stderr}");
 
@@ -247,7 +148,7 @@ fn trash_restore_and_empty() {
 
     lib.ok(&["documents", "delete", "1"]);
     // Without a terminal, emptying needs --yes; nothing happens otherwise.
-    let (code, _, stderr) = lib.run(&["trash", "empty"], &[]);
+    let (code, _, stderr) = lib.run(&["trash", "empty"]);
     assert_eq!(code, 1);
     assert!(stderr.contains("--yes"), "{stderr}");
     assert_eq!(lib.stored_files().len(), 2);
@@ -265,15 +166,12 @@ fn trash_restore_and_empty() {
 fn file_names_follow_the_format() {
     let lib = Library::new();
     let inbox = lib.inbox();
-    let (code, _, stderr) = lib.run(
-        &["storage-paths", "add", "Broken", "--path", "{{ title"],
-        &[],
-    );
+    let (code, _, stderr) = lib.run(&["storage-paths", "add", "Broken", "--path", "{{ title"]);
     assert_ne!(code, 0);
     assert!(stderr.contains("invalid --path template"), "{stderr}");
 
     write_pdf(&inbox, "Letter.pdf", &["Dear customer"]);
-    let (code, _, stderr) = lib.run(
+    let (code, _, stderr) = lib.run_env(
         &["consume", inbox.to_str().unwrap()],
         &[(
             "PD_FILENAME_FORMAT",
@@ -359,10 +257,10 @@ fn objects_with_match_rules() {
         "{{ created_year }}/{{ title }}"
     );
 
-    let (code, _, stderr) = lib.run(&["tags", "add", "Finance"], &[]);
+    let (code, _, stderr) = lib.run(&["tags", "add", "Finance"]);
     assert_eq!(code, 1);
     assert!(stderr.contains("Finance"), "{stderr}");
-    let (code, _, stderr) = lib.run(&["tags", "add", "X", "--algorithm", "sometimes"], &[]);
+    let (code, _, stderr) = lib.run(&["tags", "add", "X", "--algorithm", "sometimes"]);
     assert_eq!(code, 2, "a bad flag is a usage error");
     assert!(stderr.contains("sometimes"), "{stderr}");
 
@@ -404,10 +302,10 @@ fn migrate_down_to_zero_and_back() {
 
     let report = lib.json(&["migrate", "--to", "0"]);
     assert_eq!(report["to"], 0);
-    let (code, _, stderr) = lib.run(&["documents", "list"], &[]);
+    let (code, _, stderr) = lib.run(&["documents", "list"]);
     assert_eq!(code, 1);
     assert!(stderr.contains("pd init"), "{stderr}");
-    let (code, _, stderr) = lib.run(&["migrate", "--to", "999"], &[]);
+    let (code, _, stderr) = lib.run(&["migrate", "--to", "999"]);
     assert_eq!(code, 1);
     assert!(stderr.contains("999"), "{stderr}");
 

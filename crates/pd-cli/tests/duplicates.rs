@@ -1,62 +1,15 @@
 //! `pd duplicates` on real libraries: pairs, exact duplicates, ignored pairs, and
 //! `--delete` moving documents to the trash without following chains.
 
-use std::path::PathBuf;
+mod common;
 
-use assert_cmd::Command;
+use common::Library;
 use serde_json::Value;
 
-struct Library {
-    dir: tempfile::TempDir,
-}
-
 impl Library {
-    fn new() -> Library {
-        let lib = Library {
-            dir: tempfile::tempdir().unwrap(),
-        };
-        lib.ok(&["init"]);
-        lib
-    }
-
-    fn data(&self) -> PathBuf {
-        self.dir.path().join("data")
-    }
-
-    fn run(&self, args: &[&str]) -> (i32, String, String) {
-        let output = Command::cargo_bin("pd")
-            .unwrap()
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .arg("--data-dir")
-            .arg(self.data())
-            .args(args)
-            .output()
-            .unwrap();
-        (
-            output.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&output.stdout).into_owned(),
-            String::from_utf8_lossy(&output.stderr).into_owned(),
-        )
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let (code, stdout, stderr) = self.run(args);
-        assert_eq!(code, 0, "pd {args:?} failed:\n{stdout}\n{stderr}");
-        stdout
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        let mut all = args.to_vec();
-        all.push("--json");
-        let stdout = self.ok(&all);
-        serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("pd {args:?}: {e}\n{stdout}"))
-    }
-
     /// Consumes one text file per content, in order (ids 1, 2, …).
     fn consume(&self, contents: &[&str]) {
-        let inbox = self.dir.path().join("inbox");
-        std::fs::create_dir_all(&inbox).unwrap();
+        let inbox = self.inbox();
         for (i, content) in contents.iter().enumerate() {
             let path = inbox.join(format!("doc{}.txt", i + 1));
             std::fs::write(&path, content).unwrap();
@@ -166,8 +119,7 @@ fn duplicates_delete_yes_moves_to_the_trash_restorably() {
     assert_eq!(report["trashed"], serde_json::json!([3, 4]));
     assert_eq!(lib.trashed(), [3, 4]);
     // Files stay until the trash is emptied; documents come back.
-    let originals = lib.data().join("media/documents/originals");
-    assert_eq!(std::fs::read_dir(&originals).unwrap().count(), 4);
+    assert_eq!(std::fs::read_dir(lib.originals()).unwrap().count(), 4);
     lib.ok(&["documents", "restore", "3", "4"]);
     assert!(lib.trashed().is_empty());
 

@@ -1,87 +1,20 @@
 //! Match rules through the real `pd` binary: what consuming applies, and `pd retag`.
 
-use std::collections::BTreeMap;
-use std::path::PathBuf;
+mod common;
 
-use assert_cmd::Command;
+use std::collections::BTreeMap;
+
+use common::{Library, consumed_ids};
 use serde_json::Value;
 
-struct Library {
-    dir: tempfile::TempDir,
-}
-
 impl Library {
-    fn new() -> Library {
-        let lib = Library {
-            dir: tempfile::tempdir().unwrap(),
-        };
-        lib.ok(&["init"]);
-        lib
-    }
-
-    fn data(&self) -> PathBuf {
-        self.dir.path().join("data")
-    }
-
-    fn run(&self, args: &[&str]) -> (i32, String, String) {
-        let output = Command::cargo_bin("pd")
-            .unwrap()
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .arg("--data-dir")
-            .arg(self.data())
-            .args(args)
-            .output()
-            .unwrap();
-        (
-            output.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&output.stdout).into_owned(),
-            String::from_utf8_lossy(&output.stderr).into_owned(),
-        )
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let (code, stdout, stderr) = self.run(args);
-        assert_eq!(code, 0, "pd {args:?} failed:\n{stdout}\n{stderr}");
-        stdout
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        let mut all = args.to_vec();
-        all.push("--json");
-        let stdout = self.ok(&all);
-        serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("pd {args:?}: {e}\n{stdout}"))
-    }
-
-    /// Adds an object: `kind` is `tags`, `correspondents`, `types` or `storage-paths`.
-    fn add(&self, kind: &str, name: &str, algorithm: &str, pattern: &str, extra: &[&str]) -> i64 {
-        let mut args = vec![
-            kind,
-            "add",
-            name,
-            "--algorithm",
-            algorithm,
-            "--match",
-            pattern,
-        ];
-        args.extend_from_slice(extra);
-        self.json(&args)["id"].as_i64().unwrap()
-    }
-
     /// Consumes text files with these names and contents; returns their document ids.
     fn consume(&self, files: &[(&str, &str)]) -> Vec<i64> {
-        let inbox = self.dir.path().join(format!("inbox-{}", files[0].0));
-        std::fs::create_dir_all(&inbox).unwrap();
+        let inbox = self.folder(&format!("inbox-{}", files[0].0));
         for (name, text) in files {
             std::fs::write(inbox.join(name), text).unwrap();
         }
-        let report = self.json(&["consume", inbox.to_str().unwrap()]);
-        report["consumed"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| c["document"]["id"].as_i64().unwrap())
-            .collect()
+        consumed_ids(&self.json(&["consume", inbox.to_str().unwrap()]))
     }
 
     fn document(&self, id: i64) -> Value {
@@ -165,8 +98,7 @@ fn consuming_applies_the_rules() {
 fn invalid_regex_rules_warn_and_never_match() {
     let lib = Library::new();
     lib.add("tags", "Broken", "regex", "[unclosed", &[]);
-    let inbox = lib.dir.path().join("in");
-    std::fs::create_dir_all(&inbox).unwrap();
+    let inbox = lib.folder("in");
     std::fs::write(inbox.join("a.txt"), "[unclosed bracket").unwrap();
     let (code, _, stderr) = lib.run(&["consume", inbox.to_str().unwrap()]);
     assert_eq!(code, 0, "{stderr}");
@@ -311,15 +243,9 @@ fn overwrite_replaces_values_and_removes_only_managed_tags() {
 
     // Change the library so the old rules no longer match: rewrite the file's text in
     // the database, and give the document the manual, auto and leftover tags.
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    runtime.block_on(async {
-        let config = pd_core::Config::for_data_dir(lib.data());
-        let store = pd_store::Store::open(&config).await.unwrap();
-        let mut conn = store.db().conn().await.unwrap();
-        let mut doc = conn.document(id).await.unwrap();
+    lib.edit_documents(&[id], |doc| {
         doc.content = "lion and tiger".into();
         doc.tags.extend([manual, auto, leftover]);
-        conn.update_document(&doc).await.unwrap();
     });
     let new = lib.add("correspondents", "New", "any", "tiger", &[]);
 
@@ -348,14 +274,9 @@ fn overwrite_replaces_values_and_removes_only_managed_tags() {
 
     // -f with nothing matching clears the value.
     lib.ok(&["correspondents", "remove", "New"]);
-    runtime.block_on(async {
-        let config = pd_core::Config::for_data_dir(lib.data());
-        let store = pd_store::Store::open(&config).await.unwrap();
-        let mut conn = store.db().conn().await.unwrap();
-        let mut doc = conn.document(id).await.unwrap();
+    lib.edit_documents(&[id], |doc| {
         doc.correspondent = Some(old);
         doc.content = "nothing".into();
-        conn.update_document(&doc).await.unwrap();
     });
     let report = lib.json(&["retag", "-c", "-f"]);
     assert_eq!(report["correspondents_set"], 0);

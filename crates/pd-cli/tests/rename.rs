@@ -3,74 +3,26 @@
 //! that step, as a kill would), then run again; every document's file must be where the
 //! database says, with its checksum, and no file may be lost or left over.
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+mod common;
 
-use assert_cmd::Command;
-use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use common::Library;
 
 const FORMAT: (&str, &str) = ("PD_FILENAME_FORMAT", "{{ title }}/{{ created_year }}");
 
-struct Library {
-    _dir: tempfile::TempDir,
-    data: PathBuf,
-}
-
 impl Library {
-    fn new() -> Library {
-        let dir = tempfile::tempdir().unwrap();
-        let data = dir.path().join("data");
-        let lib = Library { _dir: dir, data };
-        lib.expect(0, &["init"], &[]);
-        lib
-    }
-
     /// A copy of this library's data folder (database and media) in a new directory.
     fn copy(&self) -> Library {
-        let dir = tempfile::tempdir().unwrap();
-        let data = dir.path().join("data");
-        copy_dir(&self.data, &data);
-        Library { _dir: dir, data }
-    }
-
-    fn originals(&self) -> PathBuf {
-        self.data.join("media/documents/originals")
-    }
-
-    fn run(&self, args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
-        let mut cmd = Command::cargo_bin("pd").unwrap();
-        cmd.env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .arg("--data-dir")
-            .arg(&self.data)
-            .args(args)
-            .envs(env.iter().copied());
-        let output = cmd.output().unwrap();
-        (
-            output.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&output.stdout).into_owned(),
-            String::from_utf8_lossy(&output.stderr).into_owned(),
-        )
-    }
-
-    fn expect(&self, code: i32, args: &[&str], env: &[(&str, &str)]) -> String {
-        let (got, stdout, stderr) = self.run(args, env);
-        assert_eq!(got, code, "pd {args:?}:\n{stdout}\n{stderr}");
-        stdout
-    }
-
-    fn json(&self, args: &[&str], env: &[(&str, &str)]) -> Value {
-        let mut all = args.to_vec();
-        all.push("--json");
-        let stdout = self.expect(0, &all, env);
-        serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("pd {args:?}: {e}\n{stdout}"))
+        let copy = Library::uninitialised();
+        copy_dir(&self.data(), &copy.data());
+        copy
     }
 
     /// Document id -> stored file name, trash included.
     fn names(&self) -> BTreeMap<i64, String> {
-        self.json(&["documents", "list", "--all"], &[])
-            .as_array()
-            .unwrap()
+        self.documents()
             .iter()
             .map(|d| {
                 (
@@ -79,24 +31,6 @@ impl Library {
                 )
             })
             .collect()
-    }
-
-    fn files(&self) -> Vec<String> {
-        let mut out = Vec::new();
-        collect(&self.originals(), &self.originals(), &mut out);
-        out.sort();
-        out
-    }
-}
-
-fn collect(root: &Path, dir: &Path, out: &mut Vec<String>) {
-    for entry in std::fs::read_dir(dir).unwrap().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            collect(root, &path, out);
-        } else {
-            out.push(path.strip_prefix(root).unwrap().to_string_lossy().into_owned());
-        }
     }
 }
 
@@ -115,7 +49,7 @@ fn copy_dir(from: &Path, to: &Path) {
 /// A library of `n` text documents, two of them with the same title, and thumbnails.
 fn library(n: usize) -> Library {
     let lib = Library::new();
-    let inbox = lib._dir.path().join("inbox");
+    let inbox = lib.inbox();
     for i in 0..n {
         let name = if i < 2 {
             format!("{i}/same title.txt")
@@ -126,10 +60,9 @@ fn library(n: usize) -> Library {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, format!("document number {i}\n")).unwrap();
     }
-    lib.expect(0, &["consume", inbox.to_str().unwrap()], &[]);
-    for id in 1..=n {
-        let thumb = lib.data.join(format!("media/documents/thumbnails/{id:07}.webp"));
-        std::fs::write(thumb, b"RIFF....WEBP").unwrap();
+    lib.ok(&["consume", inbox.to_str().unwrap()]);
+    for id in 1..=n as i64 {
+        std::fs::write(lib.thumbnail(id), b"RIFF....WEBP").unwrap();
     }
     lib
 }
@@ -138,10 +71,10 @@ fn library(n: usize) -> Library {
 fn rename_follows_the_format_after_a_dry_run() {
     let lib = library(3);
     let before = lib.names();
-    let dry = lib.json(&["rename", "--dry-run"], &[FORMAT]);
+    let dry = lib.expect_json(0, &["rename", "--dry-run"], &[FORMAT]);
     assert_eq!(dry["moves"].as_array().unwrap().len(), 3);
     assert_eq!(lib.names(), before);
-    let text = lib.expect(0, &["rename"], &[FORMAT]);
+    let text = lib.expect_env(0, &["rename"], &[FORMAT]);
     assert!(text.contains("moved 3 file(s), 0 failed"), "{text}");
     assert!(text.contains("same title/2"), "{text}");
     let names: Vec<String> = lib.names().into_values().collect();
@@ -158,9 +91,9 @@ fn rename_follows_the_format_after_a_dry_run() {
     expected.sort();
     // Creation dates come from the files' modification times: this year.
     assert_eq!(got, expected);
-    assert_eq!(lib.files(), got);
-    lib.expect(0, &["sanity"], &[]);
-    let again = lib.json(&["rename"], &[FORMAT]);
+    assert_eq!(lib.stored_files(), got);
+    lib.ok(&["sanity"]);
+    let again = lib.expect_json(0, &["rename"], &[FORMAT]);
     assert!(again["moves"].as_array().unwrap().is_empty());
 }
 
@@ -168,9 +101,7 @@ fn rename_follows_the_format_after_a_dry_run() {
 fn killed_at_any_step_the_next_run_repairs_everything() {
     let template = library(12);
     let checksums: BTreeMap<i64, String> = template
-        .json(&["documents", "list", "--all"], &[])
-        .as_array()
-        .unwrap()
+        .documents()
         .iter()
         .map(|d| {
             (
@@ -182,7 +113,7 @@ fn killed_at_any_step_the_next_run_repairs_everything() {
     // The uninterrupted result, and how many steps it takes: a journal write, a link and
     // a removal per file, and a commit, per document.
     let reference = template.copy();
-    let moves = reference.json(&["rename"], &[FORMAT])["moves"]
+    let moves = reference.expect_json(0, &["rename"], &[FORMAT])["moves"]
         .as_array()
         .unwrap()
         .len();
@@ -197,20 +128,20 @@ fn killed_at_any_step_the_next_run_repairs_everything() {
     for (k, second) in crashes {
         let lib = template.copy();
         let abort = k.to_string();
-        let (code, stdout, stderr) = lib.run(
+        let (code, stdout, stderr) = lib.run_env(
             &["rename"],
             &[FORMAT, ("PD_RENAME_ABORT_AFTER_STEP", &abort)],
         );
         assert_ne!(code, 0, "step {k} of {steps} did not stop pd:\n{stdout}\n{stderr}");
         if let Some(j) = second {
             let again = j.to_string();
-            let (code, _, _) = lib.run(
+            let (code, _, _) = lib.run_env(
                 &["rename"],
                 &[FORMAT, ("PD_RENAME_ABORT_AFTER_STEP", &again)],
             );
             assert_ne!(code, 0, "the repair run did not stop at step {j} (after {k})");
         }
-        lib.expect(0, &["rename"], &[FORMAT]);
+        lib.expect_env(0, &["rename"], &[FORMAT]);
         // Every document's file is where the database says, with its content.
         let names = lib.names();
         assert_eq!(names, expected, "after a stop at step {k} then {second:?}");
@@ -225,14 +156,14 @@ fn killed_at_any_step_the_next_run_repairs_everything() {
         // No file lost, none left over, no journal entry left.
         let mut stored: Vec<String> = names.into_values().collect();
         stored.sort();
-        assert_eq!(lib.files(), stored, "after a stop at step {k}");
-        lib.expect(0, &["sanity"], &[]);
+        assert_eq!(lib.stored_files(), stored, "after a stop at step {k}");
+        lib.ok(&["sanity"]);
         trials += 1;
     }
     assert!(trials >= 50, "{trials} trials");
     // One more than the last step: pd runs to the end.
     let lib = template.copy();
     let beyond = (steps + 1).to_string();
-    lib.expect(0, &["rename"], &[FORMAT, ("PD_RENAME_ABORT_AFTER_STEP", &beyond)]);
+    lib.expect_env(0, &["rename"], &[FORMAT, ("PD_RENAME_ABORT_AFTER_STEP", &beyond)]);
     assert_eq!(lib.names(), expected);
 }

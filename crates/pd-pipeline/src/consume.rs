@@ -10,7 +10,8 @@
 //! and its thumbnail into the media folder, each under a temporary name before renaming
 //! it into place. The transaction commits only after both files are in place; if
 //! anything fails, the row is rolled back and the written files removed. The source
-//! file is never changed.
+//! file is never changed. Last, the document goes into the search index
+//! (`pd_index::IndexSync`).
 
 use std::path::{Path, PathBuf};
 
@@ -168,9 +169,22 @@ pub async fn consume_file(
         owner: None,
         tags: Vec::new(),
     };
+    // The index follows the database; a failure to update it never fails the consume,
+    // and leaves the index stale so that the next search rebuilds it.
+    let sync = pd_index::IndexSync::begin(store).await;
     let document = store_document(store, path, new, thumbnail.as_ref(), &mut warnings)
         .await
         .map_err(store_err)?;
+    let synced = match sync {
+        Ok(sync) => sync.finish(store, &[document.id]).await,
+        Err(e) => Err(e),
+    };
+    if let Err(e) = synced {
+        warnings.push(format!(
+            "{}: the search index was not updated ({e}); the next search rebuilds it",
+            path.display()
+        ));
+    }
     Ok(ConsumedDocument {
         source: path.to_owned(),
         document,

@@ -60,9 +60,11 @@ pub async fn run(store: &Store, cmd: DocumentsCommand, out: &Output) -> Result<S
                     trashed.push(conn.document(id).await?);
                 }
             } else {
-                for id in ids {
-                    trashed.push(store.trash_document(id).await?);
+                let sync = pd_index::IndexSync::begin(store).await?;
+                for id in &ids {
+                    trashed.push(store.trash_document(*id).await?);
                 }
+                super::index::follow(out, sync.finish(store, &ids).await);
             }
             out.report(&trashed, |docs| {
                 let verb = if dry_run { "would move" } else { "moved" };
@@ -76,9 +78,11 @@ pub async fn run(store: &Store, cmd: DocumentsCommand, out: &Output) -> Result<S
         }
         DocumentsCommand::Restore { ids } => {
             let mut restored = Vec::new();
-            for id in ids {
-                restored.push(store.restore_document(id).await?);
+            let sync = pd_index::IndexSync::begin(store).await?;
+            for id in &ids {
+                restored.push(store.restore_document(*id).await?);
             }
+            super::index::follow(out, sync.finish(store, &ids).await);
             out.report(&restored, |docs| {
                 let lines: Vec<String> = docs
                     .iter()

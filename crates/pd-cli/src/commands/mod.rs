@@ -5,11 +5,13 @@ mod consume;
 mod documents;
 pub(crate) mod duplicates;
 pub(crate) mod explain;
+pub(crate) mod index;
 mod migrate;
 mod objects;
 pub(crate) mod rename;
 mod retag;
 pub(crate) mod sanity;
+pub(crate) mod search;
 mod status;
 pub(crate) mod thumbnails;
 mod trash;
@@ -55,6 +57,8 @@ pub async fn run(cli: Cli, out: &Output) -> Result<Status> {
         Command::Thumbnails(args) => thumbnails::run(&open(&config).await?, args, out).await,
         Command::Classifier(cmd) => classifier::run(&open(&config).await?, cmd, out).await,
         Command::Match(cmd) => explain::run(&open(&config).await?, cmd, out).await,
+        Command::Search(args) => search::run(&open(&config).await?, &args, out).await,
+        Command::Index(cmd) => index::run(&open(&config).await?, cmd, out).await,
     }
 }
 

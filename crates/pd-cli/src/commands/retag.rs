@@ -32,12 +32,17 @@ pub async fn run(store: &Store, args: &RetagArgs, out: &Output) -> Result<Status
     };
     let bar = out.progress(0, "retagging");
     let predictor = model.as_ref().map(|m| m as &dyn Predict);
+    let sync = pd_index::IndexSync::begin(store).await?;
     let report = retag(store, &opts, predictor, &|done, total| {
         bar.set_length(total);
         bar.set_position(done);
     })
     .await?;
     bar.finish_and_clear();
+    if !report.dry_run {
+        let changed: Vec<i64> = report.documents.iter().map(|d| d.id).collect();
+        super::index::follow(out, sync.finish(store, &changed).await);
+    }
     for warning in &report.warnings {
         out.warn(warning);
     }

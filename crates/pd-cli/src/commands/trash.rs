@@ -33,7 +33,11 @@ pub async fn run(store: &Store, cmd: TrashCommand, out: &Output) -> Result<Statu
             let report = if opts.dry_run {
                 preview
             } else {
-                store.empty_trash(&opts).await?
+                let sync = pd_index::IndexSync::begin(store).await?;
+                let report = store.empty_trash(&opts).await?;
+                let ids: Vec<i64> = report.documents.iter().map(|d| d.id).collect();
+                super::index::follow(out, sync.finish(store, &ids).await);
+                report
             };
             for warning in &report.warnings {
                 out.warn(warning);

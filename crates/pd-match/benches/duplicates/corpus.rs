@@ -56,83 +56,227 @@ impl Rng {
 
 const FIRST: &[&str] = &[
     "Anna", "Jonas", "Maria", "Lukas", "Sophie", "Felix", "Emma", "Paul", "Laura", "David",
-    "Julia", "Thomas", "Sarah", "Michael", "Lena", "Peter", "Claire", "James", "Olivia",
-    "Jürgen", "Käthe", "Björn", "Zoë", "Henrik", "Mehmet", "Aylin", "Giulia", "Marco",
+    "Julia", "Thomas", "Sarah", "Michael", "Lena", "Peter", "Claire", "James", "Olivia", "Jürgen",
+    "Käthe", "Björn", "Zoë", "Henrik", "Mehmet", "Aylin", "Giulia", "Marco",
 ];
 const LAST: &[&str] = &[
-    "Müller", "Schmidt", "Schneider", "Fischer", "Weber", "Meyer", "Wagner", "Becker",
-    "Smith", "Johnson", "Brown", "Taylor", "Wilson", "Davies", "Evans", "Roberts", "Hoffmann",
-    "Schäfer", "Koch", "Richter", "Klein", "Wolf", "Neumann", "Schwarz", "Zimmermann",
+    "Müller",
+    "Schmidt",
+    "Schneider",
+    "Fischer",
+    "Weber",
+    "Meyer",
+    "Wagner",
+    "Becker",
+    "Smith",
+    "Johnson",
+    "Brown",
+    "Taylor",
+    "Wilson",
+    "Davies",
+    "Evans",
+    "Roberts",
+    "Hoffmann",
+    "Schäfer",
+    "Koch",
+    "Richter",
+    "Klein",
+    "Wolf",
+    "Neumann",
+    "Schwarz",
+    "Zimmermann",
 ];
 const STREETS: &[&str] = &[
-    "Hauptstraße", "Bahnhofstraße", "Gartenweg", "Lindenallee", "Schillerstraße",
-    "High Street", "Station Road", "Church Lane", "Mill Road", "Park Avenue", "Kirchplatz",
+    "Hauptstraße",
+    "Bahnhofstraße",
+    "Gartenweg",
+    "Lindenallee",
+    "Schillerstraße",
+    "High Street",
+    "Station Road",
+    "Church Lane",
+    "Mill Road",
+    "Park Avenue",
+    "Kirchplatz",
 ];
 const CITIES: &[&str] = &[
-    "10115 Berlin", "20095 Hamburg", "80331 München", "50667 Köln", "60311 Frankfurt",
-    "70173 Stuttgart", "04109 Leipzig", "London SW1A 1AA", "Manchester M1 1AE",
-    "Bristol BS1 4DJ", "01067 Dresden", "28195 Bremen",
+    "10115 Berlin",
+    "20095 Hamburg",
+    "80331 München",
+    "50667 Köln",
+    "60311 Frankfurt",
+    "70173 Stuttgart",
+    "04109 Leipzig",
+    "London SW1A 1AA",
+    "Manchester M1 1AE",
+    "Bristol BS1 4DJ",
+    "01067 Dresden",
+    "28195 Bremen",
 ];
 const COMPANY_WORDS: &[&str] = &[
-    "Stadtwerke", "Versicherung", "Telekom", "Bank", "Energie", "Wohnbau", "Autohaus",
-    "Praxis", "Verlag", "Logistics", "Insurance", "Utilities", "Mobile", "Building Society",
-    "Dental Care", "Hardware", "Office Supplies", "Internet", "Heating", "Garage",
+    "Stadtwerke",
+    "Versicherung",
+    "Telekom",
+    "Bank",
+    "Energie",
+    "Wohnbau",
+    "Autohaus",
+    "Praxis",
+    "Verlag",
+    "Logistics",
+    "Insurance",
+    "Utilities",
+    "Mobile",
+    "Building Society",
+    "Dental Care",
+    "Hardware",
+    "Office Supplies",
+    "Internet",
+    "Heating",
+    "Garage",
 ];
 const COMPANY_NAMES: &[&str] = &[
-    "Nordlicht", "Rheinblick", "Alpenrot", "Sonnenhof", "Brightwater", "Greenfield",
-    "Oakridge", "Silverline", "Havel", "Elbtal", "Westend", "Kingsbridge", "Lakeside",
-    "Bergmann", "Feldkamp", "Ashford", "Redhill", "Morgenstern",
+    "Nordlicht",
+    "Rheinblick",
+    "Alpenrot",
+    "Sonnenhof",
+    "Brightwater",
+    "Greenfield",
+    "Oakridge",
+    "Silverline",
+    "Havel",
+    "Elbtal",
+    "Westend",
+    "Kingsbridge",
+    "Lakeside",
+    "Bergmann",
+    "Feldkamp",
+    "Ashford",
+    "Redhill",
+    "Morgenstern",
 ];
 const PRODUCTS: &[&str] = &[
-    "Druckerpapier A4 500 Blatt", "Toner schwarz", "Wartung Heizungsanlage",
-    "Monatsgebühr Mobilfunk", "Stromverbrauch Abschlag", "Office chair, black",
-    "Desk lamp LED", "USB-C cable 2 m", "Annual service plan", "Ölwechsel inkl. Filter",
-    "Bremsbeläge vorne", "Hauptuntersuchung", "Consultation fee", "Replacement filter",
-    "Internet 250 Mbit/s", "Router rental", "Kaltmiete", "Nebenkostenvorauszahlung",
-    "Zahnreinigung", "Röntgenaufnahme", "Delivery charge", "Installation labour",
+    "Druckerpapier A4 500 Blatt",
+    "Toner schwarz",
+    "Wartung Heizungsanlage",
+    "Monatsgebühr Mobilfunk",
+    "Stromverbrauch Abschlag",
+    "Office chair, black",
+    "Desk lamp LED",
+    "USB-C cable 2 m",
+    "Annual service plan",
+    "Ölwechsel inkl. Filter",
+    "Bremsbeläge vorne",
+    "Hauptuntersuchung",
+    "Consultation fee",
+    "Replacement filter",
+    "Internet 250 Mbit/s",
+    "Router rental",
+    "Kaltmiete",
+    "Nebenkostenvorauszahlung",
+    "Zahnreinigung",
+    "Röntgenaufnahme",
+    "Delivery charge",
+    "Installation labour",
 ];
 
 const EN_SUBJECTS: &[&str] = &[
-    "we", "our team", "the account holder", "your adviser", "the insurer", "our records",
-    "the customer service department", "the technician", "this office", "the landlord",
+    "we",
+    "our team",
+    "the account holder",
+    "your adviser",
+    "the insurer",
+    "our records",
+    "the customer service department",
+    "the technician",
+    "this office",
+    "the landlord",
 ];
 const EN_VERBS: &[&str] = &[
-    "have reviewed", "would like to confirm", "have received", "need to update",
-    "are pleased to inform you about", "have adjusted", "will process", "have noted",
-    "must point out", "are writing regarding", "have cancelled", "can offer",
+    "have reviewed",
+    "would like to confirm",
+    "have received",
+    "need to update",
+    "are pleased to inform you about",
+    "have adjusted",
+    "will process",
+    "have noted",
+    "must point out",
+    "are writing regarding",
+    "have cancelled",
+    "can offer",
 ];
 const EN_OBJECTS: &[&str] = &[
-    "your request of last month", "the outstanding balance", "the annual statement",
-    "the new tariff", "your change of address", "the documents you sent",
-    "the damage report", "the meter reading", "the direct debit mandate",
-    "the renewal of your contract", "the repair appointment", "the premium for next year",
+    "your request of last month",
+    "the outstanding balance",
+    "the annual statement",
+    "the new tariff",
+    "your change of address",
+    "the documents you sent",
+    "the damage report",
+    "the meter reading",
+    "the direct debit mandate",
+    "the renewal of your contract",
+    "the repair appointment",
+    "the premium for next year",
 ];
 const EN_TAILS: &[&str] = &[
-    "as discussed on the telephone", "with effect from the first of next month",
-    "in accordance with our general terms", "without any further action on your part",
-    "within fourteen days of this letter", "as shown in the enclosed overview",
-    "and apologise for any inconvenience", "if you have any questions",
+    "as discussed on the telephone",
+    "with effect from the first of next month",
+    "in accordance with our general terms",
+    "without any further action on your part",
+    "within fourteen days of this letter",
+    "as shown in the enclosed overview",
+    "and apologise for any inconvenience",
+    "if you have any questions",
 ];
 const DE_SUBJECTS: &[&str] = &[
-    "wir", "unser Kundenservice", "die Sachbearbeitung", "Ihr Berater", "die Versicherung",
-    "unsere Buchhaltung", "der Techniker", "die Hausverwaltung", "das Team",
+    "wir",
+    "unser Kundenservice",
+    "die Sachbearbeitung",
+    "Ihr Berater",
+    "die Versicherung",
+    "unsere Buchhaltung",
+    "der Techniker",
+    "die Hausverwaltung",
+    "das Team",
 ];
 const DE_VERBS: &[&str] = &[
-    "haben geprüft", "bestätigen hiermit", "haben erhalten", "müssen anpassen",
-    "informieren Sie über", "haben geändert", "werden bearbeiten", "haben vermerkt",
-    "weisen hin auf", "schreiben Ihnen wegen", "haben gekündigt", "bieten Ihnen an",
+    "haben geprüft",
+    "bestätigen hiermit",
+    "haben erhalten",
+    "müssen anpassen",
+    "informieren Sie über",
+    "haben geändert",
+    "werden bearbeiten",
+    "haben vermerkt",
+    "weisen hin auf",
+    "schreiben Ihnen wegen",
+    "haben gekündigt",
+    "bieten Ihnen an",
 ];
 const DE_OBJECTS: &[&str] = &[
-    "Ihre Anfrage vom letzten Monat", "den offenen Betrag", "die Jahresabrechnung",
-    "den neuen Tarif", "Ihre Adressänderung", "die eingereichten Unterlagen",
-    "die Schadenmeldung", "den Zählerstand", "das SEPA-Lastschriftmandat",
-    "die Verlängerung Ihres Vertrags", "den Reparaturtermin", "den Beitrag für das nächste Jahr",
+    "Ihre Anfrage vom letzten Monat",
+    "den offenen Betrag",
+    "die Jahresabrechnung",
+    "den neuen Tarif",
+    "Ihre Adressänderung",
+    "die eingereichten Unterlagen",
+    "die Schadenmeldung",
+    "den Zählerstand",
+    "das SEPA-Lastschriftmandat",
+    "die Verlängerung Ihres Vertrags",
+    "den Reparaturtermin",
+    "den Beitrag für das nächste Jahr",
 ];
 const DE_TAILS: &[&str] = &[
-    "wie telefonisch besprochen", "mit Wirkung zum Ersten des nächsten Monats",
-    "gemäß unseren Allgemeinen Geschäftsbedingungen", "ohne dass Sie etwas tun müssen",
+    "wie telefonisch besprochen",
+    "mit Wirkung zum Ersten des nächsten Monats",
+    "gemäß unseren Allgemeinen Geschäftsbedingungen",
+    "ohne dass Sie etwas tun müssen",
     "innerhalb von vierzehn Tagen nach Zugang dieses Schreibens",
-    "wie in der beigefügten Übersicht dargestellt", "und bitten um Entschuldigung",
+    "wie in der beigefügten Übersicht dargestellt",
+    "und bitten um Entschuldigung",
     "bei Rückfragen stehen wir gern zur Verfügung",
 ];
 
@@ -171,7 +315,12 @@ fn person(rng: &mut Rng) -> String {
 }
 
 fn address(rng: &mut Rng) -> String {
-    format!("{} {}\n{}", rng.pick(STREETS), rng.range(1, 180), rng.pick(CITIES))
+    format!(
+        "{} {}\n{}",
+        rng.pick(STREETS),
+        rng.range(1, 180),
+        rng.pick(CITIES)
+    )
 }
 
 fn date(rng: &mut Rng, german: bool) -> String {
@@ -204,7 +353,10 @@ fn sentence(rng: &mut Rng, german: bool) -> String {
         text.push_str(rng.pick::<&str>(t));
     }
     let mut chars = text.chars();
-    let first: String = chars.next().map(|c| c.to_uppercase().collect()).unwrap_or_default();
+    let first: String = chars
+        .next()
+        .map(|c| c.to_uppercase().collect())
+        .unwrap_or_default();
     format!("{first}{}.", chars.as_str())
 }
 
@@ -229,14 +381,22 @@ fn correspondent(rng: &mut Rng) -> Correspondent {
     );
     let footer = format!(
         "{name} · {} · IBAN DE{:02} {:04} {:04} {:04} {:04} {:02} · {} {}",
-        if german { "Geschäftsführung" } else { "Managing director" },
+        if german {
+            "Geschäftsführung"
+        } else {
+            "Managing director"
+        },
         rng.below(100),
         rng.below(10_000),
         rng.below(10_000),
         rng.below(10_000),
         rng.below(10_000),
         rng.below(100),
-        if german { "Amtsgericht" } else { "Registered in" },
+        if german {
+            "Amtsgericht"
+        } else {
+            "Registered in"
+        },
         rng.pick(CITIES)
     );
     let boilerplate = (0..3).map(|_| paragraph(rng, german, 3)).collect();
@@ -284,7 +444,11 @@ fn body(rng: &mut Rng, kind: Kind, c: &Correspondent, target: usize) -> String {
     text.push_str("\n\n");
     let footer = format!(
         "\n{}\n{}\n\n{}\n",
-        if g { "Mit freundlichen Grüßen" } else { "Kind regards" },
+        if g {
+            "Mit freundlichen Grüßen"
+        } else {
+            "Kind regards"
+        },
         person(rng),
         c.footer
     );
@@ -304,8 +468,16 @@ fn body(rng: &mut Rng, kind: Kind, c: &Correspondent, target: usize) -> String {
             ),
             Kind::Payslip => format!(
                 "{:<36} {}\n",
-                rng.pick(&["Grundgehalt", "Zulage", "Lohnsteuer", "Krankenversicherung",
-                    "Basic salary", "Overtime", "Income tax", "National Insurance"]),
+                rng.pick(&[
+                    "Grundgehalt",
+                    "Zulage",
+                    "Lohnsteuer",
+                    "Krankenversicherung",
+                    "Basic salary",
+                    "Overtime",
+                    "Income tax",
+                    "National Insurance"
+                ]),
                 amount(rng, g)
             ),
             Kind::Letter | Kind::Insurance => {
@@ -332,8 +504,20 @@ fn body(rng: &mut Rng, kind: Kind, c: &Correspondent, target: usize) -> String {
 
 /// OCR-like character confusions.
 const OCR: &[(&str, &str)] = &[
-    ("rn", "m"), ("m", "rn"), ("l", "1"), ("1", "l"), ("O", "0"), ("0", "O"), ("e", "c"),
-    ("ü", "u"), ("ä", "a"), ("ß", "B"), ("cl", "d"), ("i", "í"), ("5", "S"), (",", "."),
+    ("rn", "m"),
+    ("m", "rn"),
+    ("l", "1"),
+    ("1", "l"),
+    ("O", "0"),
+    ("0", "O"),
+    ("e", "c"),
+    ("ü", "u"),
+    ("ä", "a"),
+    ("ß", "B"),
+    ("cl", "d"),
+    ("i", "í"),
+    ("5", "S"),
+    (",", "."),
 ];
 
 fn ocr_edits(rng: &mut Rng, text: &str) -> String {
@@ -376,8 +560,9 @@ fn whitespace(rng: &mut Rng, text: &str) -> String {
 /// `n` documents, ids 1 ..= n, the same for the same seed.
 pub fn generate(n: usize, seed: u64) -> Vec<CorpusDocument> {
     let mut rng = Rng::new(seed);
-    let correspondents: Vec<Correspondent> =
-        (0..(n / 25).clamp(8, 400)).map(|_| correspondent(&mut rng)).collect();
+    let correspondents: Vec<Correspondent> = (0..(n / 25).clamp(8, 400))
+        .map(|_| correspondent(&mut rng))
+        .collect();
     let mut docs: Vec<CorpusDocument> = Vec::with_capacity(n);
     for id in 1..=n as i64 {
         if docs.len() > 10 && rng.chance(5) {
