@@ -91,6 +91,13 @@ pub enum Command {
     /// Rebuild the search index (resumable) or merge its segments.
     #[command(subcommand)]
     Index(crate::commands::index::IndexCommand),
+    /// Import a paperless-ngx 3 (or pd) export: a directory or ZIP, split manifests,
+    /// folder prefixes, passphrases. Every file and SHA-256 is checked before anything
+    /// is written; then all is imported in one transaction, or nothing.
+    Import(crate::commands::import::ImportArgs),
+    /// Re-hash an export against its manifest: missing, extra and corrupt files; exit
+    /// code 1 when anything is wrong.
+    Verify(crate::commands::import::VerifyArgs),
 }
 
 #[derive(Debug, Args)]

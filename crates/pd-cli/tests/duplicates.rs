@@ -33,7 +33,12 @@ fn pairs(report: &Value) -> Vec<(i64, i64)> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|p| (p["a"]["id"].as_i64().unwrap(), p["b"]["id"].as_i64().unwrap()))
+        .map(|p| {
+            (
+                p["a"]["id"].as_i64().unwrap(),
+                p["b"]["id"].as_i64().unwrap(),
+            )
+        })
         .collect()
 }
 
@@ -42,7 +47,8 @@ const ALICE: &str = "First document, scanned by Alice.\n";
 const OTHER: &str = "An invoice for three boxes of paper clips.\n";
 
 /// A~B and B~C above 85, A and C below: a chain.
-const CHAIN_A: &str = "alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike";
+const CHAIN_A: &str =
+    "alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike";
 const CHAIN_B: &str =
     "alpha bravo charlie delta echo foxtrot golf hotel india juliet xray yankee zulu";
 const CHAIN_C: &str =
@@ -83,7 +89,10 @@ fn duplicates_ratio_and_processes_are_checked() {
     for bad in ["101", "-1", "lots"] {
         let (code, _, stderr) = lib.run(&["duplicates", "--ratio", bad]);
         assert_eq!(code, 2, "{bad}: {stderr}");
-        assert!(stderr.contains("the ratio must be between 0 and 100"), "{stderr}");
+        assert!(
+            stderr.contains("the ratio must be between 0 and 100"),
+            "{stderr}"
+        );
     }
     let (code, _, stderr) = lib.run(&["duplicates", "--processes", "0"]);
     assert_eq!(code, 2, "{stderr}");
@@ -91,7 +100,10 @@ fn duplicates_ratio_and_processes_are_checked() {
     assert_eq!(code, 2, "--yes without --delete: {stderr}");
     let text = lib.ok(&["duplicates", "--ratio", "0"]);
     assert!(text.contains("No duplicate documents found."), "{text}");
-    for help in [&["duplicates", "--help"][..], &["duplicates", "ignore", "--help"]] {
+    for help in [
+        &["duplicates", "--help"][..],
+        &["duplicates", "ignore", "--help"],
+    ] {
         assert!(lib.ok(help).contains("Usage: pd"));
     }
 }
@@ -102,8 +114,14 @@ fn duplicates_delete_asks_and_without_a_terminal_deletes_nothing() {
     lib.consume(&[BOB, ALICE, OTHER]);
     let (code, stdout, stderr) = lib.run(&["duplicates", "--delete"]);
     assert_eq!(code, 1, "{stdout}\n{stderr}");
-    assert!(stderr.contains("nothing deleted: confirm on a terminal or pass --yes"), "{stderr}");
-    assert!(stdout.contains("Would move 1 document(s) to the trash"), "{stdout}");
+    assert!(
+        stderr.contains("nothing deleted: confirm on a terminal or pass --yes"),
+        "{stderr}"
+    );
+    assert!(
+        stdout.contains("Would move 1 document(s) to the trash"),
+        "{stdout}"
+    );
     assert!(lib.trashed().is_empty());
 
     let dry = lib.json(&["duplicates", "--delete", "--dry-run"]);

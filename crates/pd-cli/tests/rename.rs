@@ -132,14 +132,20 @@ fn killed_at_any_step_the_next_run_repairs_everything() {
             &["rename"],
             &[FORMAT, ("PD_RENAME_ABORT_AFTER_STEP", &abort)],
         );
-        assert_ne!(code, 0, "step {k} of {steps} did not stop pd:\n{stdout}\n{stderr}");
+        assert_ne!(
+            code, 0,
+            "step {k} of {steps} did not stop pd:\n{stdout}\n{stderr}"
+        );
         if let Some(j) = second {
             let again = j.to_string();
             let (code, _, _) = lib.run_env(
                 &["rename"],
                 &[FORMAT, ("PD_RENAME_ABORT_AFTER_STEP", &again)],
             );
-            assert_ne!(code, 0, "the repair run did not stop at step {j} (after {k})");
+            assert_ne!(
+                code, 0,
+                "the repair run did not stop at step {j} (after {k})"
+            );
         }
         lib.expect_env(0, &["rename"], &[FORMAT]);
         // Every document's file is where the database says, with its content.
@@ -164,6 +170,10 @@ fn killed_at_any_step_the_next_run_repairs_everything() {
     // One more than the last step: pd runs to the end.
     let lib = template.copy();
     let beyond = (steps + 1).to_string();
-    lib.expect_env(0, &["rename"], &[FORMAT, ("PD_RENAME_ABORT_AFTER_STEP", &beyond)]);
+    lib.expect_env(
+        0,
+        &["rename"],
+        &[FORMAT, ("PD_RENAME_ABORT_AFTER_STEP", &beyond)],
+    );
     assert_eq!(lib.names(), expected);
 }

@@ -83,8 +83,11 @@ fn the_ignore_list_is_configurable() {
     write(&lib.media().join("scratch/a.tmp"), b"x");
     lib.expect(1, &["sanity"]);
     lib.expect_env(0, &["sanity"], &[("PD_SANITY_IGNORE", "._*,*.tmp")]);
-    std::fs::write(lib.data().join("pd.toml"), "sanity_ignore = [\"scratch/*\", \"._*\"]\n")
-        .unwrap();
+    std::fs::write(
+        lib.data().join("pd.toml"),
+        "sanity_ignore = [\"scratch/*\", \"._*\"]\n",
+    )
+    .unwrap();
     lib.expect(0, &["sanity"]);
     let (code, _, stderr) = lib.run_env(&["sanity"], &[("PD_SANITY_IGNORE", "[oops")]);
     assert_eq!(code, 1);

@@ -1,5 +1,57 @@
 //! # pd-export — backups that verify themselves
 //!
-//! This crate will own export and import in paperless-ngx 3's manifest format (directory,
-//! split manifest, folder prefix, zip, passphrase), incremental exports, verification of
-//! an export against its checksums, and backup/restore archives. It holds no code yet.
+//! pd reads (and will write) paperless-ngx 3's export format, so a library moves from
+//! paperless-ngx to pd and back without loss. This crate owns that format and the
+//! commands over it:
+//!
+//! - [`manifest`] — the manifest records ([`Record`]: `model`, `pk`, `fields`, the
+//!   `__exported_*_name__` keys), `metadata.json` / `version.json` ([`Metadata`]), read
+//!   one record at a time.
+//! - [`ExportSource`] — an export in any form paperless-ngx writes: a directory, split
+//!   manifests (`*-manifest.json`), folder prefixes (`originals/`, `archive/`,
+//!   `thumbnails/`, `json/`) or a ZIP, unpacked with limits against traversal and bombs.
+//!   Every path a record names is resolved inside the export or refused.
+//! - [`crypt`] — the passphrase: PBKDF2-HMAC-SHA256 and Fernet, as paperless-ngx encrypts
+//!   mail passwords and tokens.
+//! - [`import()`] — `pd import`: everything is checked (JSON, duplicate pks, references,
+//!   files, every SHA-256) before the database is touched; then one transaction and
+//!   atomically placed files, or nothing at all. Records of models pd does not use
+//!   (permissions, saved views, workflows, …) are kept verbatim in the database
+//!   (`paperless_records`, see [`pd_store::db::PaperlessRecord`]) for a later export.
+//! - [`verify()`] — `pd verify`: missing, extra and corrupt files of an export.
+//!
+//! ```
+//! use pd_export::{Record, verify, VerifyOptions};
+//!
+//! let dir = tempfile::tempdir().unwrap();
+//! let original = b"%PDF-1.4 hello";
+//! std::fs::write(dir.path().join("a.pdf"), original).unwrap();
+//! let record = serde_json::json!({
+//!     "model": "documents.document", "pk": 1,
+//!     "fields": {"checksum": pd_store::media::sha256_bytes(original)},
+//!     "__exported_file_name__": "a.pdf",
+//! });
+//! let manifest = serde_json::to_vec(&[record]).unwrap();
+//! std::fs::write(dir.path().join("manifest.json"), manifest).unwrap();
+//!
+//! let report = verify(dir.path(), &VerifyOptions::default()).unwrap();
+//! assert!(report.is_clean());
+//! assert_eq!(report.files_checked, 1);
+//! # let _: Option<Record> = None;
+//! ```
+
+pub mod convert;
+pub mod crypt;
+mod error;
+mod import;
+pub mod manifest;
+mod plan;
+mod source;
+mod verify;
+
+pub use error::{Error, Result};
+pub use import::{ImportCounts, ImportOptions, ImportReport, import, read_export};
+pub use manifest::{Metadata, Record};
+pub use plan::Reused;
+pub use source::{ExportSource, SourceKind, ZipLimits};
+pub use verify::{CorruptFile, VerifyOptions, VerifyReport, verify};

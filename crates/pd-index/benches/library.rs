@@ -62,7 +62,7 @@ pub async fn build(dir: &std::path::Path, docs: usize) -> Store {
 /// Typical queries: a word, a phrase, a field with a date range, a fuzzy word.
 pub const QUERIES: [&str; 4] = [
     "invoice",
-    "\"amount due\"",
+    "\"our records\"",
     "correspondent:acme created:[2018 to 2020]",
-    "electricty~1",
+    "technican~1",
 ];

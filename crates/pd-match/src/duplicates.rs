@@ -347,7 +347,10 @@ pub fn find_duplicates_with_progress(
 
 /// The library's documents outside the trash, as the search needs them; with `sizes`, the
 /// originals' file sizes too (for [`KeepRule::Largest`]).
-pub async fn load_documents(store: &Store, sizes: bool) -> pd_store::Result<Vec<DuplicateDocument>> {
+pub async fn load_documents(
+    store: &Store,
+    sizes: bool,
+) -> pd_store::Result<Vec<DuplicateDocument>> {
     let docs = store
         .db()
         .conn()
@@ -373,7 +376,10 @@ pub async fn load_documents(store: &Store, sizes: bool) -> pd_store::Result<Vec<
 
 /// Moves the plan's documents to the trash (restorable), in id order; stops at the first
 /// failure, leaving the ones already moved in the trash.
-pub async fn trash_duplicates(store: &Store, report: &DuplicateReport) -> pd_store::Result<Vec<Document>> {
+pub async fn trash_duplicates(
+    store: &Store,
+    report: &DuplicateReport,
+) -> pd_store::Result<Vec<Document>> {
     let mut trashed = Vec::new();
     for id in report.to_delete() {
         trashed.push(store.trash_document(id).await?);

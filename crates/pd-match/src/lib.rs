@@ -34,5 +34,5 @@ pub mod explain;
 pub mod matching;
 
 pub use matching::{Content, MatchReason, Matcher, matches, partial_ratio};
-pub mod rules;
 pub mod retag;
+pub mod rules;

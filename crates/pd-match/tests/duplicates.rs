@@ -3,8 +3,8 @@
 use std::path::PathBuf;
 
 use pd_match::duplicates::{
-    DuplicateDocument, DuplicateOptions, PreparedText, all_pairs, default_process,
-    find_duplicates, ratio, similar_pairs,
+    DuplicateDocument, DuplicateOptions, PreparedText, all_pairs, default_process, find_duplicates,
+    ratio, similar_pairs,
 };
 use proptest::prelude::*;
 
@@ -79,7 +79,11 @@ fn duplicates_of_the_fixture_library_are_paperless_ngx_s() {
     assert!(report.skipped_empty.is_empty());
     // The length and histogram bounds left only a fraction of the 435 pairs to score.
     assert_eq!(report.stats.pairs, 435);
-    assert!(report.stats.verified < report.stats.pairs, "{:?}", report.stats);
+    assert!(
+        report.stats.verified < report.stats.pairs,
+        "{:?}",
+        report.stats
+    );
 }
 
 #[test]
@@ -129,30 +133,30 @@ fn corpus() -> impl Strategy<Value = Vec<String>> {
         1 => "[!?.,;: ]{0,10}",
         1 => "[ab ]{300,700}",
     ];
-    (prop::collection::vec(piece, 1..4), 2..12usize, any::<u64>()).prop_map(
-        |(seeds, n, salt)| {
-            (0..n)
-                .map(|i| {
-                    let seed = &seeds[i % seeds.len()];
-                    let mut chars: Vec<char> = seed.chars().collect();
-                    // Deterministic small edits so that pairs land near every threshold.
-                    let mut x = salt.wrapping_add((i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
-                    for _ in 0..(i % 5) {
-                        x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-                        let pos = (x >> 33) as usize % (chars.len() + 1);
-                        match (x >> 20) % 3 {
-                            0 => chars.insert(pos, 'x'),
-                            1 if pos < chars.len() => {
-                                chars.remove(pos);
-                            }
-                            _ => chars.insert(pos, ' '),
+    (prop::collection::vec(piece, 1..4), 2..12usize, any::<u64>()).prop_map(|(seeds, n, salt)| {
+        (0..n)
+            .map(|i| {
+                let seed = &seeds[i % seeds.len()];
+                let mut chars: Vec<char> = seed.chars().collect();
+                // Deterministic small edits so that pairs land near every threshold.
+                let mut x = salt.wrapping_add((i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+                for _ in 0..(i % 5) {
+                    x = x
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
+                    let pos = (x >> 33) as usize % (chars.len() + 1);
+                    match (x >> 20) % 3 {
+                        0 => chars.insert(pos, 'x'),
+                        1 if pos < chars.len() => {
+                            chars.remove(pos);
                         }
+                        _ => chars.insert(pos, ' '),
                     }
-                    chars.into_iter().collect()
-                })
-                .collect()
-        },
-    )
+                }
+                chars.into_iter().collect()
+            })
+            .collect()
+    })
 }
 
 proptest! {

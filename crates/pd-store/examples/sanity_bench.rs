@@ -26,7 +26,11 @@ async fn main() {
     let full = SanityOptions::default();
     // The first check warms the page cache; the best of three is reported.
     let warm = sanity::check(&store, &full).await.unwrap();
-    assert_eq!(warm.worst_level(), None, "the generated library is not clean");
+    assert_eq!(
+        warm.worst_level(),
+        None,
+        "the generated library is not clean"
+    );
     let mut best = f64::MAX;
     for _ in 0..3 {
         let t = Instant::now();

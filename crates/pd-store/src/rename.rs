@@ -298,7 +298,8 @@ async fn recover_with(
                     "rolled back: the file had not moved",
                 ),
                 (true, true) if same_file(&from, &to) => {
-                    std::fs::remove_file(&from).map_err(|e| Error::io("cannot remove", &from, e))?;
+                    std::fs::remove_file(&from)
+                        .map_err(|e| Error::io("cannot remove", &from, e))?;
                     steps.step();
                     (
                         Some(entry.to_name.clone()),
@@ -456,12 +457,7 @@ async fn apply_document(
                     naming::delete_empty_directories(parent, &dir);
                 }
             }
-            store
-                .db()
-                .conn()
-                .await?
-                .delete_rename_journal(id)
-                .await?;
+            store.db().conn().await?.delete_rename_journal(id).await?;
             Err(e)
         }
     }
@@ -540,7 +536,10 @@ impl Space {
 /// What one file of one document should become.
 enum Wanted {
     Stay,
-    Move { to: String, collision: Option<Collision> },
+    Move {
+        to: String,
+        collision: Option<Collision>,
+    },
     Problem(ProblemKind, String),
 }
 

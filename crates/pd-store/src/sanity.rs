@@ -174,9 +174,8 @@ pub struct Summary {
 impl Summary {
     /// One line for people: `2 documents with errors, 1 global warning` or `no issues`.
     pub fn sentence(&self) -> String {
-        let plural = |n: usize, one: &str, many: &str| {
-            format!("{n} {}", if n == 1 { one } else { many })
-        };
+        let plural =
+            |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
         let parts: Vec<String> = [
             (self.documents_with_errors, "document with errors"),
             (self.documents_with_warnings, "document with warnings"),
@@ -314,35 +313,36 @@ pub async fn check_with(
     let mut claimed: HashSet<PathBuf> = HashSet::new();
     let mut files_unchanged = 0u64;
     for (index, doc) in docs.iter().enumerate() {
-        let mut plan_file = |path: PathBuf, kind: Option<FileKind>, name: &str, sum: Option<&str>| {
-            let stamp = hash::FileStamp::of(&path).ok().filter(|_| path.is_file());
-            let Some(stamp) = stamp else {
-                return Planned::Missing(path);
+        let mut plan_file =
+            |path: PathBuf, kind: Option<FileKind>, name: &str, sum: Option<&str>| {
+                let stamp = hash::FileStamp::of(&path).ok().filter(|_| path.is_file());
+                let Some(stamp) = stamp else {
+                    return Planned::Missing(path);
+                };
+                claimed.insert(path.clone());
+                if let (Some(kind), Some(sum)) = (kind, sum)
+                    && let Some(r) = records.get(&(doc.id, kind))
+                    && r.filename == name
+                    && r.checksum == sum
+                    && r.size == stamp.size as i64
+                    && r.mtime_ns == stamp.mtime_ns
+                {
+                    files_unchanged += 1;
+                    return Planned::Unchanged;
+                }
+                jobs.push(hash::ReadJob {
+                    path,
+                    hash: sum.is_some(),
+                    size_hint: stamp.size,
+                });
+                metas.push(JobMeta {
+                    document: index,
+                    kind,
+                    filename: name.to_owned(),
+                    expected: sum.map(str::to_owned),
+                });
+                Planned::Job(jobs.len() - 1)
             };
-            claimed.insert(path.clone());
-            if let (Some(kind), Some(sum)) = (kind, sum)
-                && let Some(r) = records.get(&(doc.id, kind))
-                && r.filename == name
-                && r.checksum == sum
-                && r.size == stamp.size as i64
-                && r.mtime_ns == stamp.mtime_ns
-            {
-                files_unchanged += 1;
-                return Planned::Unchanged;
-            }
-            jobs.push(hash::ReadJob {
-                path,
-                hash: sum.is_some(),
-                size_hint: stamp.size,
-            });
-            metas.push(JobMeta {
-                document: index,
-                kind,
-                filename: name.to_owned(),
-                expected: sum.map(str::to_owned),
-            });
-            Planned::Job(jobs.len() - 1)
-        };
         let thumbnail = plan_file(media.thumbnail_path(doc), None, "", None);
         let name = doc.source_filename();
         let original = match media.original_path(doc) {
@@ -630,7 +630,9 @@ impl FileChecks<'_> {
                 format!("{what} missing: {}", path.display()),
                 Some(path),
             ),
-            Planned::Unsafe(e) => Issue::new(Level::Error, IssueKind::UnsafeFilename, e.clone(), None),
+            Planned::Unsafe(e) => {
+                Issue::new(Level::Error, IssueKind::UnsafeFilename, e.clone(), None)
+            }
             Planned::Unchanged => return,
             Planned::Job(n) => {
                 let path = &self.jobs[*n].path;

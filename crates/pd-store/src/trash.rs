@@ -49,12 +49,12 @@ impl Store {
     /// `PD_EMPTY_TRASH_DIR` set, originals are moved there instead of deleted.
     pub async fn empty_trash(&self, opts: &EmptyTrashOptions) -> Result<EmptyTrashReport> {
         let trashed = self.trashed_documents().await?;
-        if let Some(ids) = &opts.ids {
-            if let Some(missing) = ids.iter().find(|id| !trashed.iter().any(|d| d.id == **id)) {
-                return Err(Error::Invalid(format!(
-                    "document {missing} is not in the trash"
-                )));
-            }
+        if let Some(ids) = &opts.ids
+            && let Some(missing) = ids.iter().find(|id| !trashed.iter().any(|d| d.id == **id))
+        {
+            return Err(Error::Invalid(format!(
+                "document {missing} is not in the trash"
+            )));
         }
         let cutoff = opts
             .older_than_days

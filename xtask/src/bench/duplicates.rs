@@ -127,9 +127,8 @@ fn venv_python() -> Result<PathBuf> {
     if has_rapidfuzz(&python) {
         return Ok(python);
     }
-    run_checked(Command::new("python3").args(["-m", "venv"]).arg(&venv)).context(
-        "the reference needs python3 with venv (Debian: apt-get install python3-venv)",
-    )?;
+    run_checked(Command::new("python3").args(["-m", "venv"]).arg(&venv))
+        .context("the reference needs python3 with venv (Debian: apt-get install python3-venv)")?;
     run_checked(Command::new(&python).args(["-m", "pip", "install", "--quiet", "rapidfuzz"]))?;
     if !has_rapidfuzz(&python) {
         bail!("rapidfuzz did not install into {}", venv.display());

@@ -59,13 +59,18 @@ pub fn run(args: &[String]) -> Result<()> {
                 PAPERLESS_SECONDS / seconds
             );
         }
-        println!(", {} segment(s)", r["segments"]);
+        println!(
+            ", {} segment(s); peak memory of the process so far {:.0} MB",
+            r["segments"],
+            r["peak_rss_mb"].as_f64().unwrap_or(f64::NAN)
+        );
         for q in r["queries"].as_array().into_iter().flatten() {
             println!(
-                "  {:<45} {:>6} hits  median {:.2} ms  max {:.2} ms (50 runs)",
+                "  {:<45} {:>6} hits  median {:.2} ms  p99 {:.2} ms  max {:.2} ms (200 runs)",
                 q["query"].as_str().unwrap_or_default(),
                 q["hits"],
                 q["median_ms"].as_f64().unwrap_or(f64::NAN),
+                q["p99_ms"].as_f64().unwrap_or(f64::NAN),
                 q["max_ms"].as_f64().unwrap_or(f64::NAN)
             );
         }

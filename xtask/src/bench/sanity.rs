@@ -31,15 +31,27 @@ pub fn run(rest: &[String]) -> Result<()> {
     if docs == 0 || size_kib == 0 {
         bail!("--docs and --size-kib must be at least 1");
     }
-    let dir = dir.unwrap_or_else(|| {
-        target_dir().join(format!("bench/sanity-{docs}-{size_kib}k"))
-    });
+    let dir = dir.unwrap_or_else(|| target_dir().join(format!("bench/sanity-{docs}-{size_kib}k")));
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
 
     run_checked(cargo().args([
-        "build", "--release", "--quiet", "-p", "pd-store", "--example", "sanity_bench",
+        "build",
+        "--release",
+        "--quiet",
+        "-p",
+        "pd-store",
+        "--example",
+        "sanity_bench",
     ]))?;
-    run_checked(cargo().args(["build", "--release", "--quiet", "-p", "pd-cli", "--bin", "pd"]))?;
+    run_checked(cargo().args([
+        "build",
+        "--release",
+        "--quiet",
+        "-p",
+        "pd-cli",
+        "--bin",
+        "pd",
+    ]))?;
     let release = target_dir().join("release");
 
     println!(

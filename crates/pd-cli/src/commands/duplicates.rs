@@ -104,7 +104,12 @@ pub async fn run(store: &Store, args: DuplicatesArgs, out: &Output) -> Result<St
             return Ok(Status::Ok);
         }
         Some(DuplicatesAction::Unignore { a, b }) => {
-            let removed = store.db().conn().await?.unignore_duplicate_pair(a, b).await?;
+            let removed = store
+                .db()
+                .conn()
+                .await?
+                .unignore_duplicate_pair(a, b)
+                .await?;
             let done = serde_json::json!({ "unignored": [a.min(b), a.max(b)], "removed": removed });
             out.report(&done, |_| {
                 if removed {
@@ -186,7 +191,10 @@ fn render(r: &DuplicateReport, delete: bool, trashed: &[Id]) -> String {
                 ]
             })
             .collect();
-        lines.push(table(&["#", "DOCUMENT A", "DOCUMENT B", "SIMILARITY"], &rows));
+        lines.push(table(
+            &["#", "DOCUMENT A", "DOCUMENT B", "SIMILARITY"],
+            &rows,
+        ));
         lines.push(format!("Found {} matching pair(s).", r.pairs.len()));
     }
     if r.ignored_pairs > 0 {
@@ -241,7 +249,10 @@ fn render(r: &DuplicateReport, delete: bool, trashed: &[Id]) -> String {
         if planned.is_empty() {
             lines.push("Nothing to move to the trash.".to_owned());
         } else if trashed.is_empty() {
-            lines.push(format!("Would move {} document(s) to the trash:", planned.len()));
+            lines.push(format!(
+                "Would move {} document(s) to the trash:",
+                planned.len()
+            ));
             lines.extend(planned);
         } else {
             lines.push(format!("Moved {} document(s) to the trash:", trashed.len()));

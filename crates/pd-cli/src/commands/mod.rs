@@ -5,6 +5,7 @@ mod consume;
 mod documents;
 pub(crate) mod duplicates;
 pub(crate) mod explain;
+pub(crate) mod import;
 pub(crate) mod index;
 mod migrate;
 mod objects;
@@ -59,6 +60,8 @@ pub async fn run(cli: Cli, out: &Output) -> Result<Status> {
         Command::Match(cmd) => explain::run(&open(&config).await?, cmd, out).await,
         Command::Search(args) => search::run(&open(&config).await?, &args, out).await,
         Command::Index(cmd) => index::run(&open(&config).await?, cmd, out).await,
+        Command::Import(args) => import::import(&config, &args, out).await,
+        Command::Verify(args) => import::verify(&config, &args, out),
     }
 }
 

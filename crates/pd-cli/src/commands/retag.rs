@@ -128,13 +128,17 @@ fn render(r: &RetagReport) -> String {
         r.tags_removed,
         r.storage_paths_set
     ));
-    if let Some(files) = r.files.as_ref().filter(|f| {
-        !f.moves.is_empty() || !f.problems.is_empty() || !f.recovered.is_empty()
-    }) {
-        text.push_str("
+    if let Some(files) = r
+        .files
+        .as_ref()
+        .filter(|f| !f.moves.is_empty() || !f.problems.is_empty() || !f.recovered.is_empty())
+    {
+        text.push_str(
+            "
 
 Stored files:
-");
+",
+        );
         text.push_str(&super::rename::render(files));
     }
     text

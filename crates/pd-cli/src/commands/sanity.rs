@@ -146,7 +146,8 @@ fn render_fix(f: &FixReport) -> String {
                 FixOutcome::Failed => "FAILED",
             };
             vec![
-                a.document_id.map_or("(global)".into(), |id| format!("#{id}")),
+                a.document_id
+                    .map_or("(global)".into(), |id| format!("#{id}")),
                 outcome.into(),
                 a.description.clone(),
                 a.detail.clone().unwrap_or_default(),

@@ -376,7 +376,7 @@ fn correspondent(rng: &mut Rng) -> Correspondent {
         if german { "Telefon" } else { "Phone" },
         rng.range(100, 999),
         rng.range(10_000, 99_999),
-        if german { "Web:" } else { "Web:" },
+        "Web:",
         name.split(' ').next().unwrap_or("firm").to_lowercase()
     );
     let footer = format!(

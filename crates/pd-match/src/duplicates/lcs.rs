@@ -213,8 +213,12 @@ mod tests {
 
     #[test]
     fn lcs_is_exact_across_word_boundaries() {
-        let long_a: String = (0..300).map(|i| (b'a' + (i * 7 % 26) as u8) as char).collect();
-        let long_b: String = (0..340).map(|i| (b'a' + (i * 11 % 26) as u8) as char).collect();
+        let long_a: String = (0..300)
+            .map(|i| (b'a' + (i * 7 % 26) as u8) as char)
+            .collect();
+        let long_b: String = (0..340)
+            .map(|i| (b'a' + (i * 11 % 26) as u8) as char)
+            .collect();
         let cases = [
             ("", "abc"),
             ("abc", "abc"),
@@ -228,7 +232,11 @@ mod tests {
             let (ta, tb) = (&s.texts[0], &s.texts[1]);
             let want = naive_lcs(ta, tb);
             let mut p = Pattern::new(ta, s.alphabet);
-            assert_eq!(p.lcs_within(tb, ta.len() + tb.len()), Some(want), "{a:?} {b:?}");
+            assert_eq!(
+                p.lcs_within(tb, ta.len() + tb.len()),
+                Some(want),
+                "{a:?} {b:?}"
+            );
             // Exactly at the limit it is found, one below it is not.
             let distance = ta.len() + tb.len() - 2 * want;
             assert_eq!(p.lcs_within(tb, distance), Some(want));

@@ -100,7 +100,9 @@ mod tests {
     #[test]
     fn blank_is_python_strip() {
         assert!(is_blank(""));
-        assert!(is_blank(" \t\n\r\u{b}\u{c}\u{1c}\u{1f}\u{85}\u{a0}\u{3000}"));
+        assert!(is_blank(
+            " \t\n\r\u{b}\u{c}\u{1c}\u{1f}\u{85}\u{a0}\u{3000}"
+        ));
         assert!(!is_blank("\u{200b}"));
         assert!(!is_blank("!!!"));
     }

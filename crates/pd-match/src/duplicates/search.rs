@@ -232,14 +232,25 @@ mod tests {
         let (pairs, _) = similar_pairs(&t, 85.0, &|_| {});
         assert_eq!(pairs.len(), 1);
         assert!((pairs[0].ratio - 86.666_667).abs() < 1e-5);
-        let (pairs, _) = similar_pairs(&texts(&["first document", "other first document"]), 85.0, &|_| {});
+        let (pairs, _) = similar_pairs(
+            &texts(&["first document", "other first document"]),
+            85.0,
+            &|_| {},
+        );
         assert!(pairs.is_empty());
     }
 
     #[test]
     fn punctuation_only_texts_are_equal() {
         let (pairs, _) = similar_pairs(&texts(&["!!!", "???", "word"]), 85.0, &|_| {});
-        assert_eq!(pairs, vec![SimilarPair { a: 0, b: 1, ratio: 100.0 }]);
+        assert_eq!(
+            pairs,
+            vec![SimilarPair {
+                a: 0,
+                b: 1,
+                ratio: 100.0
+            }]
+        );
     }
 
     #[test]

@@ -233,7 +233,7 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Conn<C> {
     }
 
     /// Replaces the document's tags.
-    async fn write_tags(&mut self, document: Id, tags: &[Id]) -> Result<()> {
+    pub(super) async fn write_tags(&mut self, document: Id, tags: &[Id]) -> Result<()> {
         let q = self
             .query("DELETE FROM document_tags WHERE document_id = ?")
             .bind(document);

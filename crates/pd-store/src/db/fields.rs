@@ -12,7 +12,7 @@ use super::{Conn, check_len};
 use crate::{Error, Result};
 
 /// The value columns, in the order [`ValueColumns::bind`] binds them.
-const VALUE_COLUMNS: [&str; 10] = [
+pub(super) const VALUE_COLUMNS: [&str; 10] = [
     "value_text",
     "value_url",
     "value_date",
@@ -31,7 +31,7 @@ const INSTANCE_COLUMNS: &str = "i.id, i.document_id, i.field_id, i.created, i.de
 
 /// One value spread over the columns: all NULL but the one of its type.
 #[derive(Default)]
-struct ValueColumns {
+pub(super) struct ValueColumns {
     text: Option<String>,
     url: Option<String>,
     date: Option<String>,
@@ -45,7 +45,7 @@ struct ValueColumns {
 }
 
 impl ValueColumns {
-    fn of(value: Option<&CustomFieldValue>) -> Result<ValueColumns> {
+    pub(super) fn of(value: Option<&CustomFieldValue>) -> Result<ValueColumns> {
         let mut c = ValueColumns::default();
         match value {
             None => {}
@@ -84,7 +84,7 @@ impl ValueColumns {
         Ok(c)
     }
 
-    fn bind(self, q: super::Query) -> super::Query {
+    pub(super) fn bind(self, q: super::Query) -> super::Query {
         let q = q
             .bind(self.text)
             .bind(self.url)

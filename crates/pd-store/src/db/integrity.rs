@@ -106,7 +106,11 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Conn<C> {
              d.deleted_at, d.restored_at, d.transaction_id, d.root_document_id, \
              d.version_index, d.version_label FROM documents d ORDER BY d.id",
         );
-        self.fetch_all(q).await?.iter().map(document_from_row).collect()
+        self.fetch_all(q)
+            .await?
+            .iter()
+            .map(document_from_row)
+            .collect()
     }
 
     /// Every file record.

@@ -39,6 +39,7 @@
 mod documents;
 mod duplicates;
 mod fields;
+mod imports;
 mod integrity;
 mod mail;
 mod migrate;
@@ -59,6 +60,7 @@ use sqlx::{Any, AnyConnection, AnyPool, AssertSqlSafe, Connection, Transaction};
 use crate::{Error, Result};
 
 pub use documents::{DocumentFilter, TrashFilter};
+pub use imports::{IdTable, PaperlessRecord};
 pub use integrity::{FileKind, FileRecord, JournalEntry, SanityRun};
 pub use migrate::{MigrationInfo, MigrationReport, latest_version, migrations};
 pub use tags::NewTag;

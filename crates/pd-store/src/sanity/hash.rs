@@ -213,7 +213,11 @@ mod tests {
         };
         let outcome = read_all(&[job], None, &Refuse(path), &|_| {}).unwrap();
         assert!(
-            outcome[0].result.as_ref().unwrap_err().contains("ermission"),
+            outcome[0]
+                .result
+                .as_ref()
+                .unwrap_err()
+                .contains("ermission"),
             "{outcome:?}"
         );
     }

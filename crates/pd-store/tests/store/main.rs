@@ -5,6 +5,7 @@ mod common;
 mod documents;
 mod duplicates;
 mod fixtures;
+mod imports;
 mod library;
 mod migrations;
 mod objects;

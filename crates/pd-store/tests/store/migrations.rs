@@ -230,9 +230,13 @@ async fn populate(db: &Database) -> Library {
     })
     .await
     .unwrap();
-    c.insert_rename_journal(doc, &[(FileKind::Archive, "a.pdf".into(), "b/ä.pdf".into())], at)
-        .await
-        .unwrap();
+    c.insert_rename_journal(
+        doc,
+        &[(FileKind::Archive, "a.pdf".into(), "b/ä.pdf".into())],
+        at,
+    )
+    .await
+    .unwrap();
     drop(c);
     read(db, Database::latest_version()).await
 }

@@ -4,8 +4,8 @@ use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
 use pd_store::sanity::{
-    self, CheckMode, FileOpener, FixKind, FixOptions, FixOutcome, IssueKind, Level,
-    SanityOptions, SanityReport, StdFiles, ThumbnailGenerator,
+    self, CheckMode, FileOpener, FixKind, FixOptions, FixOutcome, IssueKind, Level, SanityOptions,
+    SanityReport, StdFiles, ThumbnailGenerator,
 };
 
 use crate::common::store_test;

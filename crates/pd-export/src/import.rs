@@ -1,0 +1,394 @@
+//! `pd import`: check everything, then write everything or nothing.
+//!
+//! Before the database is touched the whole export is read and checked: JSON, duplicate
+//! pks, references, every referenced file inside the export, every SHA-256 (hashed in
+//! parallel). Then, holding the media lock, one transaction writes every row, the files
+//! are copied into place (temporary name + rename) and the transaction commits. Any
+//! failure rolls the transaction back and removes the files already placed.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use pd_core::Id;
+use pd_store::Store;
+use pd_store::media::{copy_atomic, sha256_file};
+use pd_store::naming::delete_empty_directories;
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::convert::{ExportedDocument, ImportData};
+use crate::crypt::Crypter;
+use crate::manifest::read_records;
+use crate::plan::{self, PlannedDocument, Reused};
+use crate::source::{ExportSource, SourceKind, ZipLimits};
+use crate::{Error, Result};
+
+/// How to import.
+#[derive(Debug, Clone, Default)]
+pub struct ImportOptions {
+    /// Import into a library that already holds data: ids are remapped, objects with the
+    /// same name reused, documents whose checksum is present skipped.
+    pub merge: bool,
+    /// The export's passphrase, needed when its metadata has `__crypto__`.
+    pub passphrase: Option<String>,
+    /// Check everything, write nothing.
+    pub dry_run: bool,
+    /// Limits for unpacking a ZIP.
+    pub zip_limits: ZipLimits,
+    /// Where a ZIP is unpacked (the system's temporary folder when unset).
+    pub work_dir: Option<PathBuf>,
+}
+
+/// How many rows of each kind an import wrote (or, dry, would write).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ImportCounts {
+    /// Documents written.
+    pub documents: usize,
+    /// Users written.
+    pub users: usize,
+    /// Correspondents written.
+    pub correspondents: usize,
+    /// Document types written.
+    pub document_types: usize,
+    /// Storage paths written.
+    pub storage_paths: usize,
+    /// Tags written.
+    pub tags: usize,
+    /// Custom fields written.
+    pub custom_fields: usize,
+    /// Custom field instances written.
+    pub custom_field_instances: usize,
+    /// Notes written.
+    pub notes: usize,
+    /// Mail accounts written.
+    pub mail_accounts: usize,
+    /// Mail rules written.
+    pub mail_rules: usize,
+    /// Records of models pd does not use, kept verbatim for a later export.
+    pub other_records: usize,
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportReport {
+    /// The export imported.
+    pub source: PathBuf,
+    /// Directory or ZIP.
+    pub kind: SourceKind,
+    /// The version the export's metadata names.
+    pub export_version: Option<String>,
+    /// Nothing was written.
+    pub dry_run: bool,
+    /// `--merge` was given.
+    pub merge: bool,
+    /// Rows written (or to be written).
+    pub imported: ImportCounts,
+    /// Export ids of documents skipped because the library has their checksum.
+    pub skipped_documents: Vec<Id>,
+    /// Existing objects reused by name with `--merge`.
+    pub reused: Reused,
+    /// Kept records not written because one with the same model and pk was kept already.
+    pub skipped_other_records: usize,
+    /// Files whose SHA-256 was checked against the manifest.
+    pub files_verified: usize,
+    /// Files copied into the media folder.
+    pub files_placed: usize,
+    /// Bytes copied into the media folder.
+    pub bytes_placed: u64,
+    /// What was dropped or adjusted (archive without file, ASN taken, …).
+    pub warnings: Vec<String>,
+}
+
+/// Reads, decrypts, converts and checks every record of an opened export.
+pub fn read_export(source: &ExportSource, passphrase: Option<&str>) -> Result<ImportData> {
+    let crypter = match source.metadata().and_then(|m| m.crypto.as_ref()) {
+        None => None,
+        Some(params) => {
+            let passphrase = passphrase.ok_or_else(|| {
+                Error::Passphrase(
+                    "this export contains encrypted fields: give its passphrase (--passphrase)"
+                        .into(),
+                )
+            })?;
+            Some(Crypter::new(passphrase, params)?)
+        }
+    };
+    let mut data = ImportData::default();
+    for manifest in source.manifests() {
+        read_records(manifest, |mut record| {
+            if let Some(c) = &crypter {
+                c.decrypt_record(&mut record)?;
+            }
+            data.add(record)
+        })?;
+    }
+    data.finish()?;
+    Ok(data)
+}
+
+/// Resolves every document's files inside the export and checks their SHA-256s, in
+/// parallel. Returns `(original, archive, thumbnail)` per export id.
+type Resolved = HashMap<Id, (PathBuf, Option<PathBuf>, Option<PathBuf>)>;
+
+/// One document's checked files, the archive checksum computed when the manifest had
+/// none, and how many files were hashed against the manifest.
+type Checked = (
+    Id,
+    (PathBuf, Option<PathBuf>, Option<PathBuf>),
+    Option<String>,
+    usize,
+);
+
+fn check_files(source: &ExportSource, docs: &mut [ExportedDocument]) -> Result<(Resolved, usize)> {
+    let results: Vec<Result<Checked>> = docs
+        .par_iter()
+        .map(|e| {
+            let d = &e.document;
+            let original = source.resolve(&e.file)?;
+            let actual = sha256_file(&original)?;
+            if !actual.eq_ignore_ascii_case(&d.checksum) {
+                return Err(Error::Checksum {
+                    path: e.file.clone(),
+                    expected: d.checksum.clone(),
+                    actual,
+                });
+            }
+            let mut verified = 1;
+            let mut archive_checksum = None;
+            let archive = match &e.archive {
+                None => None,
+                Some(name) => {
+                    let path = source.resolve(name)?;
+                    let actual = sha256_file(&path)?;
+                    match &d.archive_checksum {
+                        Some(expected) if !expected.eq_ignore_ascii_case(&actual) => {
+                            return Err(Error::Checksum {
+                                path: name.clone(),
+                                expected: expected.clone(),
+                                actual,
+                            });
+                        }
+                        Some(_) => verified += 1,
+                        None => archive_checksum = Some(actual),
+                    }
+                    Some(path)
+                }
+            };
+            let thumbnail = e
+                .thumbnail
+                .as_deref()
+                .map(|t| source.resolve(t))
+                .transpose()?;
+            Ok((
+                d.id,
+                (original, archive, thumbnail),
+                archive_checksum,
+                verified,
+            ))
+        })
+        .collect();
+    let mut resolved = HashMap::with_capacity(results.len());
+    let mut verified = 0;
+    let mut computed = HashMap::new();
+    for r in results {
+        let (id, files, archive_checksum, n) = r?;
+        resolved.insert(id, files);
+        verified += n;
+        if let Some(c) = archive_checksum {
+            computed.insert(id, c);
+        }
+    }
+    for e in docs.iter_mut() {
+        if let Some(c) = computed.remove(&e.document.id) {
+            e.document.archive_checksum = Some(c);
+        }
+        e.document.checksum = e.document.checksum.to_ascii_lowercase();
+    }
+    Ok((resolved, verified))
+}
+
+/// Imports a paperless-ngx 3 (or pd) export — a directory or a ZIP, with or without
+/// split manifests, folder prefixes or a passphrase — into the library.
+pub async fn import(store: &Store, source: &Path, opts: &ImportOptions) -> Result<ImportReport> {
+    let export = ExportSource::open(source, &opts.zip_limits, opts.work_dir.as_deref())?;
+    let mut data = read_export(&export, opts.passphrase.as_deref())?;
+    let (resolved, files_verified) = check_files(&export, &mut data.documents)?;
+
+    let _lock = if opts.dry_run {
+        None
+    } else {
+        Some(store.media().lock()?)
+    };
+    let mut tx = store.db().begin().await?;
+    if !opts.merge {
+        let c = tx.library_counts().await?;
+        let held = c.documents
+            + c.trashed_documents
+            + c.correspondents
+            + c.document_types
+            + c.tags
+            + c.storage_paths
+            + c.custom_fields
+            + c.users
+            + c.mail_accounts;
+        if held > 0 {
+            return Err(Error::NotEmpty(format!(
+                "the library is not empty ({} documents, {} users, {} tags, …): \
+                 refusing to import into it; use --merge to add the export to it",
+                c.documents + c.trashed_documents,
+                c.users,
+                c.tags
+            )));
+        }
+    }
+    let mut reused = Reused::default();
+    let skipped = plan::remap(&mut tx, &mut data, opts.merge, &mut reused).await?;
+    let planned = plan::name_files(store, &mut tx, &mut data, &resolved).await?;
+
+    let mut report = ImportReport {
+        source: source.to_owned(),
+        kind: export.kind(),
+        export_version: export.metadata().and_then(|m| m.version.clone()),
+        dry_run: opts.dry_run,
+        merge: opts.merge,
+        imported: ImportCounts {
+            documents: planned.len(),
+            users: data.users.len(),
+            correspondents: data.correspondents.len(),
+            document_types: data.document_types.len(),
+            storage_paths: data.storage_paths.len(),
+            tags: data.tags.len(),
+            custom_fields: data.custom_fields.len(),
+            custom_field_instances: data.custom_field_instances.len(),
+            notes: data.notes.len(),
+            mail_accounts: data.mail_accounts.len(),
+            mail_rules: data.mail_rules.len(),
+            other_records: 0,
+        },
+        skipped_documents: skipped,
+        reused,
+        skipped_other_records: 0,
+        files_verified,
+        files_placed: 0,
+        bytes_placed: 0,
+        warnings: std::mem::take(&mut data.warnings),
+    };
+    if opts.dry_run {
+        tx.rollback().await?;
+        report.imported.other_records = data.other_records.len();
+        return Ok(report);
+    }
+
+    write_rows(&mut tx, &data, &planned, &mut report).await?;
+    let mut placed: Vec<PathBuf> = Vec::new();
+    let result = place_files(&planned, &mut placed, &mut report);
+    let result = match result {
+        Ok(()) => tx.commit().await.map_err(Error::from),
+        Err(e) => {
+            drop(tx);
+            Err(e)
+        }
+    };
+    if let Err(e) = result {
+        remove_placed(store, &placed);
+        return Err(e);
+    }
+    Ok(report)
+}
+
+async fn write_rows<C>(
+    tx: &mut pd_store::Conn<C>,
+    data: &ImportData,
+    planned: &[PlannedDocument],
+    report: &mut ImportReport,
+) -> Result<()>
+where
+    C: std::ops::DerefMut<Target = sqlx::AnyConnection> + Send,
+{
+    for u in &data.users {
+        tx.import_user(u).await?;
+    }
+    for c in &data.correspondents {
+        tx.import_correspondent(c).await?;
+    }
+    for t in &data.document_types {
+        tx.import_document_type(t).await?;
+    }
+    for p in &data.storage_paths {
+        tx.import_storage_path(p).await?;
+    }
+    for t in &data.tags {
+        tx.import_tag(t).await?;
+    }
+    for f in &data.custom_fields {
+        tx.import_custom_field(f).await?;
+    }
+    for d in planned {
+        tx.import_document(&d.document).await.map_err(|e| {
+            Error::Invalid(format!(
+                "document \"{}\" cannot be written: {e}",
+                d.document.title
+            ))
+        })?;
+    }
+    for n in &data.notes {
+        tx.import_note(n).await?;
+    }
+    for i in &data.custom_field_instances {
+        tx.import_custom_field_instance(i).await?;
+    }
+    for a in &data.mail_accounts {
+        tx.import_mail_account(a).await?;
+    }
+    for r in &data.mail_rules {
+        tx.import_mail_rule(r).await?;
+    }
+    for r in &data.other_records {
+        if tx.insert_paperless_record(r).await? {
+            report.imported.other_records += 1;
+        } else {
+            report.skipped_other_records += 1;
+        }
+    }
+    tx.reset_id_sequences().await?;
+    Ok(())
+}
+
+fn place_files(
+    planned: &[PlannedDocument],
+    placed: &mut Vec<PathBuf>,
+    report: &mut ImportReport,
+) -> Result<()> {
+    for d in planned {
+        for f in &d.files {
+            if f.target.exists() {
+                return Err(Error::Invalid(format!(
+                    "{} appeared in the media folder during the import",
+                    f.target.display()
+                )));
+            }
+            copy_atomic(&f.source, &f.target)?;
+            placed.push(f.target.clone());
+            report.files_placed += 1;
+            report.bytes_placed += std::fs::metadata(&f.target).map(|m| m.len()).unwrap_or(0);
+        }
+    }
+    Ok(())
+}
+
+/// Undoes [`place_files`]: removes the files and the folders that became empty.
+fn remove_placed(store: &Store, placed: &[PathBuf]) {
+    let media = store.media();
+    let roots = [
+        media.originals_dir(),
+        media.archive_dir(),
+        media.thumbnails_dir(),
+    ];
+    for path in placed {
+        let _ = std::fs::remove_file(path);
+        if let (Some(dir), Some(root)) = (path.parent(), roots.iter().find(|r| path.starts_with(r)))
+        {
+            delete_empty_directories(dir, root);
+        }
+    }
+}

@@ -1,0 +1,2 @@
+-- Reverts 0005_paperless_records (SQLite).
+DROP TABLE paperless_records;
