@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::date_order::{DateOrder, parse_iso_dates};
 use crate::{Error, Result};
 
 /// How OCR treats pages that already have text (paperless-ngx's `OCR_MODE`).
@@ -65,6 +66,13 @@ pub struct Config {
     /// `PD_SANITY_IGNORE` (comma-separated): glob patterns of files in the media folder
     /// that are never orphans; default [`Config::DEFAULT_SANITY_IGNORE`].
     pub sanity_ignore: Vec<String>,
+    /// `PD_DATE_ORDER`: how numeric dates in a document's text are read; default `DMY`.
+    pub date_order: DateOrder,
+    /// `PD_FILENAME_DATE_ORDER`: when set, a date in the file's name is looked for first,
+    /// read in this order; default none.
+    pub filename_date_order: Option<DateOrder>,
+    /// `PD_IGNORE_DATES` (comma-separated ISO dates): dates never taken as a document's date.
+    pub ignore_dates: Vec<time::Date>,
 }
 
 /// What the command line sets; it wins over every other source.
@@ -87,6 +95,9 @@ struct ConfigFile {
     pdfium_path: Option<PathBuf>,
     ocr: Option<OcrFile>,
     sanity_ignore: Option<Vec<String>>,
+    date_order: Option<DateOrder>,
+    filename_date_order: Option<DateOrder>,
+    ignore_dates: Option<Vec<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -136,6 +147,27 @@ impl Config {
             .unwrap_or_else(|| PathBuf::from(Self::DEFAULT_DATA_DIR));
         let file = read_file(&data_dir.join(Self::FILE_NAME))?;
         let ocr_file = file.ocr.unwrap_or_default();
+        let file_path = data_dir.join(Self::FILE_NAME);
+        let date_order = |name: &str, from_file: Option<DateOrder>| -> Result<Option<DateOrder>> {
+            match env(name) {
+                Some(v) => parse_env(name, &v, DateOrder::parse).map(Some),
+                None => Ok(from_file),
+            }
+        };
+        let ignore_dates = match env("PD_IGNORE_DATES") {
+            Some(v) => parse_iso_dates(v.split(',').filter(|d| !d.trim().is_empty())).map_err(
+                |message| Error::ConfigEnv {
+                    name: "PD_IGNORE_DATES".into(),
+                    value: v.clone(),
+                    message,
+                },
+            )?,
+            None => parse_iso_dates(file.ignore_dates.iter().flatten().map(String::as_str))
+                .map_err(|message| Error::ConfigParse {
+                    path: file_path.clone(),
+                    message: format!("ignore_dates: {message}"),
+                })?,
+        };
         let defaults = OcrConfig::default();
 
         let media_dir = env("PD_MEDIA_DIR")
@@ -188,6 +220,9 @@ impl Config {
                 Some(v) => split_list(&v),
                 None => file.sanity_ignore.unwrap_or_else(default_sanity_ignore),
             },
+            date_order: date_order("PD_DATE_ORDER", file.date_order)?.unwrap_or_default(),
+            filename_date_order: date_order("PD_FILENAME_DATE_ORDER", file.filename_date_order)?,
+            ignore_dates,
             data_dir,
         })
     }
@@ -206,6 +241,9 @@ impl Config {
             pdfium_path: None,
             ocr: OcrConfig::default(),
             sanity_ignore: default_sanity_ignore(),
+            date_order: DateOrder::default(),
+            filename_date_order: None,
+            ignore_dates: Vec::new(),
             data_dir,
         }
     }
@@ -381,6 +419,59 @@ mod tests {
         assert_eq!(load(&dir, &[]).unwrap().sanity_ignore, vec!["*.tmp"]);
         let config = load(&dir, &[("PD_SANITY_IGNORE", "._*, @eaDir/*,,")]).unwrap();
         assert_eq!(config.sanity_ignore, vec!["._*", "@eaDir/*"]);
+    }
+
+    #[test]
+    fn date_settings_from_file_or_environment() {
+        let dir = tempdir("date-settings");
+        let config = load(&dir, &[]).unwrap();
+        assert_eq!(config.date_order, DateOrder::Dmy);
+        assert_eq!(config.filename_date_order, None);
+        assert!(config.ignore_dates.is_empty());
+
+        std::fs::write(
+            dir.join("pd.toml"),
+            "date_order = \"MDY\"\nfilename_date_order = \"YMD\"\nignore_dates = [\"2024-01-01\"]\n",
+        )
+        .unwrap();
+        let config = load(&dir, &[]).unwrap();
+        assert_eq!(config.date_order, DateOrder::Mdy);
+        assert_eq!(config.filename_date_order, Some(DateOrder::Ymd));
+        assert_eq!(config.ignore_dates, [time::macros::date!(2024 - 01 - 01)]);
+
+        let config = load(
+            &dir,
+            &[
+                ("PD_DATE_ORDER", "ymd"),
+                ("PD_FILENAME_DATE_ORDER", "DMY"),
+                ("PD_IGNORE_DATES", "2019-11-03, 2020-01-17,"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(config.date_order, DateOrder::Ymd);
+        assert_eq!(config.filename_date_order, Some(DateOrder::Dmy));
+        assert_eq!(
+            config.ignore_dates,
+            [
+                time::macros::date!(2019 - 11 - 03),
+                time::macros::date!(2020 - 01 - 17)
+            ]
+        );
+    }
+
+    #[test]
+    fn bad_date_settings_are_named() {
+        let dir = tempdir("bad-date-settings");
+        let err = load(&dir, &[("PD_DATE_ORDER", "DDM")]).unwrap_err();
+        assert!(err.to_string().contains("PD_DATE_ORDER"), "{err}");
+        let err = load(&dir, &[("PD_IGNORE_DATES", "2024-01-01,31.12.2024")]).unwrap_err();
+        assert!(err.to_string().contains("PD_IGNORE_DATES"), "{err}");
+        assert!(err.to_string().contains("31.12.2024"), "{err}");
+        std::fs::write(dir.join("pd.toml"), "ignore_dates = [\"tomorrow\"]\n").unwrap();
+        let err = load(&dir, &[]).unwrap_err();
+        assert!(err.to_string().contains("tomorrow"), "{err}");
+        std::fs::write(dir.join("pd.toml"), "date_order = \"XYZ\"\n").unwrap();
+        assert!(load(&dir, &[]).is_err());
     }
 
     fn tempdir(name: &str) -> PathBuf {

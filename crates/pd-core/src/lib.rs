@@ -24,6 +24,7 @@
 
 mod config;
 mod custom_field;
+mod date_order;
 mod document;
 mod error;
 mod mail;
@@ -32,6 +33,7 @@ mod objects;
 
 pub use config::{Config, ConfigOverrides, OcrConfig, OcrMode, redact_url};
 pub use custom_field::{CustomField, CustomFieldInstance, CustomFieldType, CustomFieldValue};
+pub use date_order::{DateOrder, DatePart};
 pub use document::{Document, NewDocument, mime_extension};
 pub use error::{Error, Result};
 pub use mail::{

@@ -2,7 +2,8 @@
 //!
 //! For each file: read it, SHA-256 it, look for documents with the same content, parse
 //! it (text and page count) and render its thumbnail (the placeholder and a warning when
-//! it cannot be rendered), apply the library's match rules (inbox tags, then the
+//! it cannot be rendered), date it (the first date in its text, see [`crate::date`],
+//! else the file's modification date), apply the library's match rules (inbox tags, then the
 //! first matching correspondent, document type and storage path and every matching
 //! tag, see `pd_match::rules`; objects with the auto algorithm get what the saved
 //! classifier model predicts), then — holding the media lock and inside one database
@@ -24,6 +25,7 @@ use pd_store::media::{copy_atomic, sha256_file, write_atomic};
 use pd_store::naming::generate_unique_filename;
 use serde::Serialize;
 
+use crate::date::DateParser;
 use crate::parse::{ParseError, Parsed, parse_document};
 use crate::pdfium::PdfEngine;
 use crate::thumbnail::{Thumbnail, placeholder, render_thumbnail};
@@ -152,10 +154,15 @@ pub async fn consume_file(
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let now = pd_core::now();
+    // paperless-ngx: the first date in the name (if configured) or text, else the file's.
+    let created = DateParser::from_config(store.config())
+        .parse(&file_name, &parsed.content)
+        .or_else(|| file_date(&meta))
+        .unwrap_or_else(|| now.date());
     let new = NewDocument {
         title: title_from_file_name(&file_name),
         content: parsed.content,
-        created: file_date(&meta).unwrap_or_else(|| now.date()),
+        created,
         added: now,
         mime_type: parsed.mime_type,
         original_filename: Some(file_name),

@@ -21,10 +21,12 @@
 //!   thumbnails` ([`thumbnail::regenerate_thumbnails`]) and the renderer pd-store's
 //!   sanity fixer uses ([`thumbnail::Thumbnailer`]).
 //! - [`consume`]: the consumer, storing a file with its thumbnail.
+//! - [`date`]: a document's date from its text (and file name), as paperless-ngx's
+//!   date parser finds it ([`date::DateParser`]).
 //! - [`sample`] (feature `sample-documents`): a text-layer PDF writer and realistic
 //!   sample documents for the quickstart and tests.
 //!
-//! OCR, archive versions and date detection come next.
+//! OCR and archive versions come next.
 //!
 //! # Example
 //!
@@ -49,6 +51,7 @@
 //! ```
 
 pub mod consume;
+pub mod date;
 pub mod parse;
 pub mod pdfium;
 #[cfg(feature = "sample-documents")]
