@@ -98,6 +98,10 @@ pub enum Command {
     /// Re-hash an export against its manifest: missing, extra and corrupt files; exit
     /// code 1 when anything is wrong.
     Verify(crate::commands::import::VerifyArgs),
+    /// Export the library in paperless-ngx 3's format (directory or ZIP), incrementally:
+    /// an unchanged library writes no file, and the previous export stays intact until
+    /// the new one is complete.
+    Export(crate::commands::export::ExportArgs),
 }
 
 #[derive(Debug, Args)]

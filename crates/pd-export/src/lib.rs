@@ -18,6 +18,8 @@
 //!   atomically placed files, or nothing at all. Records of models pd does not use
 //!   (permissions, saved views, workflows, …) are kept verbatim in the database
 //!   (`paperless_records`, see [`pd_store::db::PaperlessRecord`]) for a later export.
+//! - [`export()`] — `pd export`: the library as a paperless-ngx 3 export, incremental
+//!   (an unchanged library writes no file) and atomic (staged files, manifest last).
 //! - [`verify()`] — `pd verify`: missing, extra and corrupt files of an export.
 //!
 //! ```
@@ -43,6 +45,7 @@
 pub mod convert;
 pub mod crypt;
 mod error;
+pub mod export;
 mod import;
 pub mod manifest;
 mod plan;
@@ -50,6 +53,7 @@ mod source;
 mod verify;
 
 pub use error::{Error, Result};
+pub use export::{ExportOptions, ExportReport, export};
 pub use import::{ImportCounts, ImportOptions, ImportReport, import, read_export};
 pub use manifest::{Metadata, Record};
 pub use plan::Reused;

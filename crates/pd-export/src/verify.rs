@@ -128,6 +128,17 @@ pub fn verify(path: &Path, opts: &VerifyOptions) -> Result<VerifyReport> {
             Ok(())
         })?;
     }
+    // pd's exports list every file's SHA-256, thumbnails included.
+    if let Some(sums) = crate::export::sink::Checksums::read(export.root()) {
+        for e in &mut expected {
+            if e.checksum.is_none() {
+                e.checksum = sums
+                    .files
+                    .get(&normalise(&e.path))
+                    .map(|s| s.sha256.clone());
+            }
+        }
+    }
     enum Outcome {
         Ok,
         Missing,
@@ -183,6 +194,7 @@ pub fn verify(path: &Path, opts: &VerifyOptions) -> Result<VerifyReport> {
     let mut known: BTreeSet<String> = expected.iter().map(|e| normalise(&e.path)).collect();
     known.insert(METADATA_FILE.into());
     known.insert(VERSION_FILE.into());
+    known.insert(crate::export::sink::CHECKSUMS_FILE.into());
     for m in export.manifests() {
         if let Ok(rel) = m.strip_prefix(export.root()) {
             known.insert(normalise(&rel.to_string_lossy()));

@@ -5,6 +5,7 @@ mod consume;
 mod documents;
 pub(crate) mod duplicates;
 pub(crate) mod explain;
+pub(crate) mod export;
 pub(crate) mod import;
 pub(crate) mod index;
 mod migrate;
@@ -62,6 +63,7 @@ pub async fn run(cli: Cli, out: &Output) -> Result<Status> {
         Command::Index(cmd) => index::run(&open(&config).await?, cmd, out).await,
         Command::Import(args) => import::import(&config, &args, out).await,
         Command::Verify(args) => import::verify(&config, &args, out),
+        Command::Export(args) => export::run(&open(&config).await?, &args, out).await,
     }
 }
 

@@ -1,0 +1,561 @@
+//! `pd export`: the library as a paperless-ngx 3 export (spec §3), which paperless-ngx's
+//! own `document_importer` and `pd import` both accept.
+//!
+//! The manifest is built in memory in paperless-ngx's model order and byte format
+//! ([`records`]); files are named as paperless-ngx names them (public names, or the
+//! filename template with `-f`); what pd adds — every file's SHA-256 and size — goes
+//! into `pd-checksums.json`, a file paperless-ngx's importer never opens. A directory
+//! export is truly incremental and atomic ([`sink`]): an unchanged library writes no
+//! file at all, and nothing is renamed into place before every changed file is staged.
+
+pub mod records;
+pub mod sink;
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use pd_core::{Document, Id};
+use pd_store::Store;
+use pd_store::db::{DocumentFilter, TrashFilter};
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::crypt::{self, Crypter, ENCRYPTED_FIELDS};
+use crate::manifest::{self, CryptoParams, MANIFEST_FILE, METADATA_FILE};
+use crate::{Error, Result};
+use records::OutRecord;
+use sink::{CHECKSUMS_FILE, Checksums, DirSink, FileSum, Sink, ZipSink};
+
+/// The version `metadata.json` names: the paperless-ngx release whose manifest schema
+/// pd writes, so its importer raises no "Version mismatch" warning.
+pub const EXPORT_VERSION: &str = "3.0.5";
+
+/// Users paperless-ngx never exports.
+const SKIPPED_USERS: [&str; 2] = ["consumer", "AnonymousUser"];
+
+/// How to export; the flags of paperless-ngx's `document_exporter`.
+#[derive(Debug, Clone)]
+pub struct ExportOptions {
+    /// `-c`: decide whether an original or archive in the target is current by its
+    /// SHA-256 against the library's checksum instead of size and modification time.
+    pub compare_checksums: bool,
+    /// `-d`: after a successful export, delete files in the target it did not write or
+    /// keep (with `zip`: everything else in the target).
+    pub delete: bool,
+    /// `-f`: name files with the library's filename template instead of public names.
+    pub use_filename_format: bool,
+    /// `-na`: no archive PDFs (and no `__exported_archive_name__`).
+    pub no_archive: bool,
+    /// `-nt`: no thumbnails (and no `__exported_thumbnail_name__`).
+    pub no_thumbnail: bool,
+    /// `-p`: files under `originals/`, `archive/`, `thumbnails/`, split manifests under `json/`.
+    pub use_folder_prefix: bool,
+    /// `-sm`: one `*-manifest.json` per document with its notes and custom field values.
+    pub split_manifest: bool,
+    /// `-z`: one ZIP in the target.
+    pub zip: bool,
+    /// `-zn`: the ZIP's name; `.zip` replaces any suffix (default `export-<local date>`).
+    pub zip_name: Option<String>,
+    /// `--data-only`: the manifest and metadata only, no document files.
+    pub data_only: bool,
+    /// `--passphrase`: encrypt mail account and social token secrets (spec §3.7).
+    pub passphrase: Option<String>,
+    /// PBKDF2 iterations for a new passphrase export (paperless-ngx: 1 000 000).
+    pub kdf_iterations: u32,
+    /// Fault injection for tests: fail after this many file writes and renames.
+    pub fail_after_writes: Option<usize>,
+}
+
+impl Default for ExportOptions {
+    fn default() -> Self {
+        ExportOptions {
+            compare_checksums: false,
+            delete: false,
+            use_filename_format: false,
+            no_archive: false,
+            no_thumbnail: false,
+            use_folder_prefix: false,
+            split_manifest: false,
+            zip: false,
+            zip_name: None,
+            data_only: false,
+            passphrase: None,
+            kdf_iterations: crypt::DEFAULT_ITERATIONS,
+            fail_after_writes: None,
+        }
+    }
+}
+
+/// What an export did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ExportReport {
+    /// The target directory.
+    pub target: PathBuf,
+    /// The ZIP written, with `zip`.
+    pub zip: Option<PathBuf>,
+    /// The version `metadata.json` names.
+    pub version: String,
+    /// Document records exported.
+    pub documents: usize,
+    /// Records exported, documents included.
+    pub records: usize,
+    /// Files written (renamed into place, or ZIP members).
+    pub files_written: usize,
+    /// Files already current and left untouched.
+    pub files_unchanged: usize,
+    /// Files (or, with a ZIP, top-level entries) deleted by `delete`.
+    pub files_deleted: Vec<String>,
+    /// Bytes written.
+    pub bytes_written: u64,
+    /// Sensitive fields were encrypted with a passphrase.
+    pub encrypted: bool,
+    /// Notices (plain-text secrets, records that lost a file).
+    pub warnings: Vec<String>,
+}
+
+/// Where one document's files go inside the export.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportNames {
+    /// The original.
+    pub original: String,
+    /// The thumbnail.
+    pub thumbnail: String,
+    /// The archive PDF.
+    pub archive: String,
+    /// The split manifest.
+    pub manifest: String,
+}
+
+impl ExportNames {
+    /// The names for a unique base name (§3.5).
+    pub fn new(base: &str, folder_prefix: bool) -> ExportNames {
+        let (dir, file) = match base.rfind('/') {
+            Some(i) => (&base[..=i], &base[i + 1..]),
+            None => ("", base),
+        };
+        let stem = match file.rfind('.') {
+            Some(i) if i > 0 => &file[..i],
+            _ => file,
+        };
+        let prefixed = |folder: &str, name: String| {
+            if folder_prefix {
+                format!("{folder}/{name}")
+            } else {
+                name
+            }
+        };
+        ExportNames {
+            original: prefixed("originals", base.to_owned()),
+            thumbnail: prefixed("thumbnails", format!("{dir}{stem}-thumbnail.webp")),
+            archive: prefixed("archive", format!("{dir}{stem}-archive.pdf")),
+            manifest: prefixed(
+                "json",
+                format!("{dir}{stem}{}", manifest::SPLIT_MANIFEST_SUFFIX),
+            ),
+        }
+    }
+}
+
+/// One document with everything exported alongside it.
+struct DocumentOut {
+    doc: Document,
+    names: ExportNames,
+    record: OutRecord,
+    notes: Vec<OutRecord>,
+    instances: Vec<OutRecord>,
+}
+
+/// Exports the library to `target`, an existing directory.
+pub async fn export(store: &Store, target: &Path, opts: &ExportOptions) -> Result<ExportReport> {
+    if opts.zip && opts.compare_checksums {
+        return Err(Error::Invalid(
+            "--compare-checksums has no effect when used with --zip".into(),
+        ));
+    }
+    if !target.exists() {
+        return Err(Error::Invalid(format!(
+            "{}: that path doesn't exist",
+            target.display()
+        )));
+    }
+    if !target.is_dir() {
+        return Err(Error::Invalid(format!(
+            "{}: that path isn't a directory",
+            target.display()
+        )));
+    }
+    let _lock = store.media().lock()?;
+    let mut report = ExportReport {
+        target: target.to_owned(),
+        version: EXPORT_VERSION.into(),
+        ..ExportReport::default()
+    };
+    let (mut head, mut docs, tail) = collect(store, opts, &mut report).await?;
+
+    // Secrets: reuse the previous export's salt and tokens when they still match, so an
+    // unchanged library gives a byte-identical manifest.
+    let crypto = match &opts.passphrase {
+        None => {
+            let secrets = head
+                .iter()
+                .any(|r| ENCRYPTED_FIELDS.iter().any(|(m, _)| *m == r.model));
+            if secrets {
+                report
+                    .warnings
+                    .push("No passphrase was given, sensitive fields will be in plaintext".into());
+            }
+            None
+        }
+        Some(passphrase) => {
+            let previous = if opts.zip {
+                None
+            } else {
+                previous_crypto(target, opts)
+            };
+            let params = match &previous {
+                Some((params, _)) => params.clone(),
+                None => crypt::new_params(opts.kdf_iterations)?,
+            };
+            let crypter = Crypter::new(passphrase, &params)?;
+            let old = previous.map(|(_, old)| old).unwrap_or_default();
+            for r in &mut head {
+                encrypt(&crypter, r, &old);
+            }
+            report.encrypted = true;
+            Some(params)
+        }
+    };
+
+    let mut main: Vec<&OutRecord> = head.iter().collect();
+    if !opts.split_manifest {
+        main.extend(docs.iter().flat_map(|d| d.notes.iter().chain(&d.instances)));
+        main.sort_by_key(|r| records::model_rank(&r.model));
+        main.extend(docs.iter().map(|d| &d.record));
+    }
+    main.extend(tail.iter());
+    report.records = head.len()
+        + tail.len()
+        + docs
+            .iter()
+            .map(|d| 1 + d.notes.len() + d.instances.len())
+            .sum::<usize>();
+    report.documents = docs.len();
+    let manifest_bytes = records::manifest_bytes(main);
+    let mut metadata = json!({ "version": EXPORT_VERSION });
+    if let Some(params) = &crypto {
+        metadata["__crypto__"] = serde_json::to_value(params)
+            .map_err(|e| Error::Invalid(format!("cannot write the metadata: {e}")))?;
+    }
+    let metadata_bytes = records::pretty(&metadata);
+
+    let mut sink = if opts.zip {
+        let name = opts.zip_name.clone().unwrap_or_else(default_zip_name);
+        let file = Path::new(&name).with_extension("zip");
+        report.zip = Some(target.join(&file));
+        Sink::Zip(Box::new(ZipSink::create(target, &file.to_string_lossy())?))
+    } else {
+        Sink::Dir(Box::new(DirSink::open(
+            target,
+            opts.compare_checksums,
+            opts.fail_after_writes,
+        )?))
+    };
+    let mut sums = Checksums {
+        format: Checksums::FORMAT.into(),
+        files: Default::default(),
+    };
+    let media = store.media();
+    for d in &mut docs {
+        if opts.data_only {
+            continue;
+        }
+        let mut files = vec![(
+            d.names.original.clone(),
+            media.original_path(&d.doc)?,
+            Some(d.doc.checksum.clone()),
+        )];
+        if !opts.no_thumbnail {
+            files.push((
+                d.names.thumbnail.clone(),
+                media.thumbnail_path(&d.doc),
+                None,
+            ));
+        }
+        if !opts.no_archive
+            && let Some(path) = media.archive_path(&d.doc)?
+        {
+            files.push((
+                d.names.archive.clone(),
+                path,
+                d.doc.archive_checksum.clone(),
+            ));
+        }
+        for (rel, src, checksum) in files {
+            let sum = match &mut sink {
+                Sink::Dir(s) => s.add_file(&rel, &src, checksum.as_deref())?,
+                Sink::Zip(s) => s.add_file(&rel, &src)?,
+            };
+            sums.files.insert(rel, sum);
+        }
+    }
+    let add_json = |sink: &mut Sink, sums: &mut Checksums, rel: &str, bytes: &[u8]| -> Result<()> {
+        let sum: FileSum = match sink {
+            Sink::Dir(s) => s.add_json(rel, bytes)?,
+            Sink::Zip(s) => s.add_json(rel, bytes)?,
+        };
+        sums.files.insert(rel.to_owned(), sum);
+        Ok(())
+    };
+    if opts.split_manifest {
+        for d in &docs {
+            let bytes = records::manifest_bytes(
+                std::iter::once(&d.record)
+                    .chain(&d.notes)
+                    .chain(&d.instances),
+            );
+            add_json(&mut sink, &mut sums, &d.names.manifest, &bytes)?;
+        }
+    }
+    add_json(&mut sink, &mut sums, METADATA_FILE, &metadata_bytes)?;
+    let manifest_sum = FileSum {
+        sha256: pd_store::media::sha256_bytes(&manifest_bytes),
+        size: manifest_bytes.len() as u64,
+    };
+    sums.files.insert(MANIFEST_FILE.into(), manifest_sum);
+    let mut checksums_bytes = serde_json::to_vec_pretty(&sums)
+        .map_err(|e| Error::Invalid(format!("cannot write the checksums: {e}")))?;
+    checksums_bytes.push(b'\n');
+    let mut ignore = Checksums::default();
+    add_json(&mut sink, &mut ignore, CHECKSUMS_FILE, &checksums_bytes)?;
+    add_json(&mut sink, &mut ignore, MANIFEST_FILE, &manifest_bytes)?;
+
+    match sink {
+        Sink::Dir(mut s) => {
+            report.files_deleted = s.commit(opts.delete)?;
+            report.files_written = s.written.len();
+            report.files_unchanged = s.unchanged;
+            report.bytes_written = s.bytes;
+        }
+        Sink::Zip(s) => {
+            report.files_written = s.written.len();
+            report.bytes_written = s.bytes;
+            report.files_deleted = s.commit(opts.delete)?;
+        }
+    }
+    Ok(report)
+}
+
+fn default_zip_name() -> String {
+    let now = time::OffsetDateTime::now_local().unwrap_or_else(|_| time::OffsetDateTime::now_utc());
+    format!("export-{}", now.date())
+}
+
+type Collected = (Vec<OutRecord>, Vec<DocumentOut>, Vec<OutRecord>);
+
+/// Reads the library: records before the documents (sorted in manifest order), the
+/// documents with their names, notes and custom field values, and the records after.
+async fn collect(
+    store: &Store,
+    opts: &ExportOptions,
+    report: &mut ExportReport,
+) -> Result<Collected> {
+    let mut conn = store.db().conn().await?;
+    let mut head: Vec<OutRecord> = Vec::new();
+    let correspondents = conn.correspondents().await?;
+    head.extend(correspondents.iter().map(records::correspondent));
+    head.extend(records::tags(&conn.tags().await?));
+    head.extend(
+        conn.document_types()
+            .await?
+            .iter()
+            .map(records::document_type),
+    );
+    head.extend(
+        conn.storage_paths()
+            .await?
+            .iter()
+            .map(records::storage_path),
+    );
+    head.extend(
+        conn.mail_accounts()
+            .await?
+            .iter()
+            .map(records::mail_account),
+    );
+    head.extend(conn.mail_rules().await?.iter().map(records::mail_rule));
+    head.extend(
+        conn.users()
+            .await?
+            .iter()
+            .filter(|u| !SKIPPED_USERS.contains(&u.username.as_str()))
+            .map(records::user),
+    );
+    head.extend(
+        conn.custom_fields()
+            .await?
+            .iter()
+            .map(records::custom_field),
+    );
+    let mut tail = Vec::new();
+    for kept in conn.paperless_records().await? {
+        let mut r = OutRecord::from_kept(&kept.record);
+        if r.remove_extra("__exported_share_link_bundle_name__")
+            .is_some()
+        {
+            report.warnings.push(format!(
+                "{} pk={}: pd keeps no share link bundle files; exported without its file",
+                r.model, r.pk
+            ));
+        }
+        if records::model_rank(&r.model) >= 200 {
+            tail.push(r);
+        } else {
+            head.push(r);
+        }
+    }
+    head.sort_by_key(|r| records::model_rank(&r.model));
+    tail.sort_by_key(|r| records::model_rank(&r.model));
+
+    let names: HashMap<Id, String> = correspondents.into_iter().map(|c| (c.id, c.name)).collect();
+    let filter = DocumentFilter {
+        trash: TrashFilter::Include,
+        ids: None,
+    };
+    let mut all = conn.documents(&filter).await?;
+    all.sort_by_key(|d| d.id);
+    let mut used: HashSet<String> = HashSet::new();
+    let mut docs = Vec::with_capacity(all.len());
+    for doc in all {
+        let ctx = if opts.use_filename_format {
+            Some(store.filename_context(&mut conn, &doc).await?)
+        } else {
+            None
+        };
+        let mut counter = 0;
+        let base = loop {
+            let candidate = match &ctx {
+                Some(ctx) => {
+                    pd_store::naming::generate_filename(ctx, store.naming(), counter, false).path
+                }
+                None => pd_store::naming::public_filename(
+                    &doc,
+                    doc.correspondent
+                        .and_then(|c| names.get(&c))
+                        .map(String::as_str),
+                    false,
+                    counter,
+                    None,
+                ),
+            };
+            if used.insert(candidate.clone()) {
+                break candidate;
+            }
+            counter += 1;
+        };
+        let names = ExportNames::new(&base, opts.use_folder_prefix);
+        let mut record = records::document(&doc);
+        record.set_extra(
+            "__exported_file_name__",
+            Value::String(names.original.clone()),
+        );
+        if !opts.no_thumbnail {
+            record.set_extra(
+                "__exported_thumbnail_name__",
+                Value::String(names.thumbnail.clone()),
+            );
+        }
+        if !opts.no_archive && doc.archive_filename.is_some() {
+            record.set_extra(
+                "__exported_archive_name__",
+                Value::String(names.archive.clone()),
+            );
+        }
+        let notes = conn
+            .notes(doc.id)
+            .await?
+            .iter()
+            .map(records::note)
+            .collect();
+        let instances = conn
+            .custom_field_instances(doc.id)
+            .await?
+            .iter()
+            .map(records::custom_field_instance)
+            .collect();
+        docs.push(DocumentOut {
+            doc,
+            names,
+            record,
+            notes,
+            instances,
+        });
+    }
+    Ok((head, docs, tail))
+}
+
+/// Previous ciphertexts by (model, pk, field).
+type OldSecrets = HashMap<(String, String, String), String>;
+
+/// The previous export's crypto parameters (when they are the ones this run would use)
+/// and its stored secrets.
+fn previous_crypto(target: &Path, opts: &ExportOptions) -> Option<(CryptoParams, OldSecrets)> {
+    let params = manifest::read_metadata(target).ok()??.crypto?;
+    if params.key_algo != crypt::KEY_ALGO || params.key_iters != opts.kdf_iterations {
+        return None;
+    }
+    let mut old = OldSecrets::new();
+    let path = target.join(MANIFEST_FILE);
+    let _ = manifest::read_records(&path, |r| {
+        if let Some((_, names)) = ENCRYPTED_FIELDS.iter().find(|(m, _)| *m == r.model) {
+            for name in *names {
+                if let Some(Value::String(v)) = r.fields.get(*name) {
+                    old.insert(
+                        (r.model.clone(), r.pk.to_string(), (*name).to_owned()),
+                        v.clone(),
+                    );
+                }
+            }
+        }
+        Ok(())
+    });
+    Some((params, old))
+}
+
+/// Encrypts a record's secrets, reusing a previous token that still decrypts to the value.
+fn encrypt(crypter: &Crypter, r: &mut OutRecord, old: &OldSecrets) {
+    let Some((_, names)) = ENCRYPTED_FIELDS.iter().find(|(m, _)| *m == r.model) else {
+        return;
+    };
+    let pk = r.pk.to_string();
+    let model = r.model.clone();
+    for name in *names {
+        if let Some(Value::String(plain)) = r.field_mut(name)
+            && !plain.is_empty()
+        {
+            let key = (model.clone(), pk.clone(), (*name).to_owned());
+            *plain = match old.get(&key) {
+                Some(token) if crypter.decrypt(token).ok().as_deref() == Some(plain.as_str()) => {
+                    token.clone()
+                }
+                _ => crypter.encrypt(plain),
+            };
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_follow_paperless() {
+        let n = ExportNames::new("2021-03-04 ACME Invoice 42.pdf", false);
+        assert_eq!(n.thumbnail, "2021-03-04 ACME Invoice 42-thumbnail.webp");
+        assert_eq!(n.archive, "2021-03-04 ACME Invoice 42-archive.pdf");
+        let n = ExportNames::new("wow2/none_01.pdf", true);
+        assert_eq!(n.original, "originals/wow2/none_01.pdf");
+        assert_eq!(n.thumbnail, "thumbnails/wow2/none_01-thumbnail.webp");
+        assert_eq!(n.archive, "archive/wow2/none_01-archive.pdf");
+        assert_eq!(n.manifest, "json/wow2/none_01-manifest.json");
+    }
+}
