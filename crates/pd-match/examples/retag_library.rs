@@ -112,7 +112,12 @@ async fn main() {
     }
 
     let now = pd_core::now();
+    let originals = store.media().originals_dir();
+    std::fs::create_dir_all(&originals).expect("originals folder");
     for d in corpus {
+        // Each document has its file, as in a real library: retag moves it when its
+        // storage path changes.
+        let file = d.content.clone().into_bytes();
         let labelled = d.id % 5 != 0;
         let pick = |ids: &[Id], label: Option<i64>| {
             label.filter(|_| labelled).map(|l| ids[l as usize - 1])
@@ -123,7 +128,7 @@ async fn main() {
             added: now,
             mime_type: "text/plain".into(),
             original_filename: Some(format!("{:06}.txt", d.id)),
-            checksum: format!("{:064x}", d.id),
+            checksum: pd_store::media::sha256_bytes(&file),
             archive_checksum: None,
             page_count: None,
             archive_serial_number: None,
@@ -138,7 +143,12 @@ async fn main() {
             },
             content: d.content,
         };
-        tx.insert_document(&new).await.expect("insert");
+        let id = tx.insert_document(&new).await.expect("insert");
+        let name = format!("{id:07}.txt");
+        pd_store::media::write_atomic(&originals.join(&name), &file).expect("original");
+        tx.set_document_files(id, Some(&name), None, now)
+            .await
+            .expect("file name");
     }
     tx.commit().await.expect("commit");
     println!("{docs} documents written to {data}");
