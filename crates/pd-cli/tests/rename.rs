@@ -99,7 +99,7 @@ fn rename_follows_the_format_after_a_dry_run() {
 
 #[test]
 fn killed_at_any_step_the_next_run_repairs_everything() {
-    let template = library(12);
+    let template = library(24);
     let checksums: BTreeMap<i64, String> = template
         .documents()
         .iter()
@@ -110,16 +110,16 @@ fn killed_at_any_step_the_next_run_repairs_everything() {
             )
         })
         .collect();
-    // The uninterrupted result, and how many steps it takes: a journal write, a link and
-    // a removal per file, and a commit, per document.
+    // The uninterrupted result, and how many steps it takes: one batch, so a journal
+    // write, a link and a removal per file, and a commit.
     let reference = template.copy();
     let moves = reference.expect_json(0, &["rename"], &[FORMAT])["moves"]
         .as_array()
         .unwrap()
         .len();
-    assert_eq!(moves, 12);
+    assert_eq!(moves, 24);
     let expected = reference.names();
-    let steps = moves as u64 * 4;
+    let steps = 2 + moves as u64 * 2;
 
     let mut trials = 0;
     let mut crashes: Vec<(u64, Option<u64>)> = (1..=steps).map(|k| (k, None)).collect();
@@ -176,4 +176,61 @@ fn killed_at_any_step_the_next_run_repairs_everything() {
         &[FORMAT, ("PD_RENAME_ABORT_AFTER_STEP", &beyond)],
     );
     assert_eq!(lib.names(), expected);
+}
+
+#[test]
+fn killed_while_a_name_changes_hands_the_next_run_repairs_everything() {
+    // Document 1 leaves "same title/<year>.txt" and another document takes that name in
+    // the same run: a stop between the two moves must not confuse the replay.
+    let template = library(3);
+    template.expect_env(0, &["rename"], &[FORMAT]);
+    template.edit_documents(&[1], |d| d.title = "elsewhere".into());
+    template.edit_documents(&[3], |d| d.title = "same title".into());
+    let checksums: BTreeMap<i64, String> = template
+        .documents()
+        .iter()
+        .map(|d| {
+            (
+                d["id"].as_i64().unwrap(),
+                d["checksum"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let reference = template.copy();
+    reference.expect_env(0, &["rename"], &[FORMAT]);
+    let expected = reference.names();
+    let before = template.names();
+    assert!(
+        expected.values().any(|name| before[&1] == *name),
+        "no name changes hands: {before:?} -> {expected:?}"
+    );
+
+    let mut stopped = 0;
+    for k in 1u64.. {
+        let lib = template.copy();
+        let abort = k.to_string();
+        let (code, _, _) = lib.run_env(
+            &["rename"],
+            &[FORMAT, ("PD_RENAME_ABORT_AFTER_STEP", &abort)],
+        );
+        if code == 0 {
+            break;
+        }
+        stopped += 1;
+        lib.expect_env(0, &["rename"], &[FORMAT]);
+        let names = lib.names();
+        assert_eq!(names, expected, "after a stop at step {k}");
+        for (id, name) in &names {
+            assert_eq!(
+                pd_store::media::sha256_file(&lib.originals().join(name)).unwrap(),
+                checksums[id],
+                "document {id} after a stop at step {k}"
+            );
+        }
+        let mut stored: Vec<String> = names.into_values().collect();
+        stored.sort();
+        assert_eq!(lib.stored_files(), stored, "after a stop at step {k}");
+        lib.ok(&["sanity"]);
+    }
+    assert!(stopped >= 8, "only {stopped} steps");
 }

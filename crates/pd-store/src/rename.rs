@@ -14,10 +14,11 @@
 //!    the file system's limits (255 bytes a component, 4095 a path), and a file that is
 //!    not where the database says are *problems*: that document is left alone and the
 //!    problem reported.
-//! 2. **Apply**, holding the media lock, one document at a time: write a journal entry
-//!    per file (committed), move each file (a hard link then the old name's removal,
-//!    never replacing a file), then in one transaction record the new names and remove
-//!    the journal entries. Empty folders left behind are removed.
+//! 2. **Apply**, holding the media lock, in batches of up to 256 documents: write a
+//!    journal entry per file (one commit for the batch), move each file (a hard link then
+//!    the old name's removal, never replacing a file; a document whose move fails is put
+//!    back), then in one transaction record the new names and remove the batch's journal
+//!    entries. Empty folders left behind are removed.
 //!
 //! A crash can stop this anywhere. The next run (or `pd sanity --fix --apply`) first
 //! replays the journal ([`recover`]): a file found only at its new name gets that name
@@ -220,16 +221,27 @@ pub async fn rename(store: &Store, opts: &RenameOptions) -> Result<RenameReport>
         }
         by_doc.entry(m.document_id).or_default().push(m);
     }
+    let mut batch: Vec<(Id, Vec<FileMove>)> = Vec::new();
+    // Every name the batch's moves leave or take. A move onto a name another move of the
+    // batch leaves (a name freed in this run) waits for the next batch, so the journal
+    // never holds a chain of moves that a replay could confuse.
+    let mut names: HashSet<(FileKind, String)> = HashSet::new();
     for id in order {
-        let mut moves = by_doc.remove(&id).unwrap_or_default();
-        if let Err(e) = apply_document(store, id, &mut moves, &steps).await {
-            for m in &mut moves {
-                m.done = false;
-                m.error = Some(e.to_string());
-            }
+        let moves = by_doc.remove(&id).unwrap_or_default();
+        let chained = moves.iter().any(|m| {
+            names.contains(&(m.kind, m.from.clone())) || names.contains(&(m.kind, m.to.clone()))
+        });
+        if chained || batch.len() == BATCH {
+            apply_and_report(store, &mut batch, &steps, &mut report.moves).await;
+            names.clear();
         }
-        report.moves.extend(moves);
+        for m in &moves {
+            names.insert((m.kind, m.from.clone()));
+            names.insert((m.kind, m.to.clone()));
+        }
+        batch.push((id, moves));
     }
+    apply_and_report(store, &mut batch, &steps, &mut report.moves).await;
     Ok(report)
 }
 
@@ -398,86 +410,137 @@ pub(crate) fn move_no_replace(from: &Path, to: &Path, steps: &Steps) -> Result<(
     }
 }
 
-async fn apply_document(
+/// Applies a batch (if any) and moves its outcome into `out`.
+async fn apply_and_report(
     store: &Store,
-    id: Id,
-    moves: &mut [FileMove],
+    batch: &mut Vec<(Id, Vec<FileMove>)>,
     steps: &Steps,
-) -> Result<()> {
-    let announced: Vec<(FileKind, String, String)> = moves
-        .iter()
-        .map(|m| (m.kind, m.from.clone(), m.to.clone()))
-        .collect();
-    store
-        .db()
-        .conn()
-        .await?
-        .insert_rename_journal(id, &announced, pd_core::now())
-        .await?;
-    steps.step();
-    let mut made: Vec<(PathBuf, PathBuf, PathBuf)> = Vec::new();
-    let mut failure = None;
-    for m in moves.iter() {
-        let dir = kind_dir(store, m.kind);
-        let result = join_inside(&dir, &m.from).and_then(|from| {
-            let to = join_inside(&dir, &m.to)?;
-            move_no_replace(&from, &to, steps)?;
-            Ok((from, to, dir.clone()))
-        });
-        match result {
-            Ok(paths) => made.push(paths),
-            Err(e) => {
-                failure = Some(e);
-                break;
-            }
+    out: &mut Vec<FileMove>,
+) {
+    if batch.is_empty() {
+        return;
+    }
+    if let Err(e) = apply_batch(store, batch, steps).await {
+        for m in batch.iter_mut().flat_map(|(_, moves)| moves.iter_mut()) {
+            m.done = false;
+            m.error.get_or_insert_with(|| e.to_string());
         }
     }
-    let committed = match failure {
-        Some(e) => Err(e),
-        None => record(store, id, moves).await,
-    };
-    match committed {
-        Ok(()) => {
-            steps.step();
-            for m in moves.iter_mut() {
-                m.done = true;
-            }
-            for (from, _, dir) in made {
-                if let Some(parent) = from.parent() {
-                    naming::delete_empty_directories(parent, &dir);
-                }
-            }
-            Ok(())
-        }
-        Err(e) => {
-            // Put back what moved, then forget the announcement.
-            for (from, to, dir) in made.into_iter().rev() {
-                move_no_replace(&to, &from, &Steps::default())?;
-                if let Some(parent) = to.parent() {
-                    naming::delete_empty_directories(parent, &dir);
-                }
-            }
-            store.db().conn().await?.delete_rename_journal(id).await?;
-            Err(e)
-        }
-    }
+    out.extend(batch.drain(..).flat_map(|(_, moves)| moves));
 }
 
-/// Records the new names and removes the journal entries in one transaction.
-async fn record(store: &Store, id: Id, moves: &[FileMove]) -> Result<()> {
+/// Documents whose moves share one journal write and one commit.
+const BATCH: usize = 256;
+
+/// Moves the files of a batch of documents: announces every move in the journal (one
+/// commit), moves each document's files (a document whose move fails is put back), then
+/// records the new names and clears the batch's journal entries in one transaction.
+/// Replaying the journal settles each entry on its own, and no move of a batch takes a
+/// name another one leaves, so a crash anywhere in between is repaired as it would be for
+/// a single document.
+async fn apply_batch(
+    store: &Store,
+    batch: &mut [(Id, Vec<FileMove>)],
+    steps: &Steps,
+) -> Result<()> {
+    let now = pd_core::now();
     let mut tx = store.db().begin().await?;
-    let doc = tx.document(id).await?;
-    let mut filename = doc.filename.clone();
-    let mut archive = doc.archive_filename.clone();
-    for m in moves {
-        match m.kind {
-            FileKind::Original => filename = Some(m.to.clone()),
-            FileKind::Archive => archive = Some(m.to.clone()),
+    for (id, moves) in batch.iter() {
+        let announced: Vec<(FileKind, String, String)> = moves
+            .iter()
+            .map(|m| (m.kind, m.from.clone(), m.to.clone()))
+            .collect();
+        tx.insert_rename_journal(*id, &announced, now).await?;
+    }
+    tx.commit().await?;
+    steps.step();
+
+    let mut made: Vec<(PathBuf, PathBuf, PathBuf)> = Vec::new();
+    for (_, moves) in batch.iter_mut() {
+        let mut mine = Vec::new();
+        let mut failure = None;
+        for m in moves.iter() {
+            let dir = kind_dir(store, m.kind);
+            let result = join_inside(&dir, &m.from).and_then(|from| {
+                let to = join_inside(&dir, &m.to)?;
+                move_no_replace(&from, &to, steps)?;
+                Ok((from, to, dir.clone()))
+            });
+            match result {
+                Ok(paths) => mine.push(paths),
+                Err(e) => {
+                    failure = Some(e);
+                    break;
+                }
+            }
+        }
+        match failure {
+            None => made.extend(mine),
+            Some(e) => {
+                put_back(mine)?;
+                for m in moves.iter_mut() {
+                    m.error = Some(e.to_string());
+                }
+            }
         }
     }
-    tx.set_document_files(id, filename.as_deref(), archive.as_deref(), pd_core::now())
-        .await?;
-    tx.delete_rename_journal(id).await?;
+
+    if let Err(e) = record(store, batch).await {
+        // Put back what moved, then forget the announcements.
+        put_back(made)?;
+        let mut conn = store.db().conn().await?;
+        for (id, _) in batch.iter() {
+            conn.delete_rename_journal(*id).await?;
+        }
+        return Err(e);
+    }
+    steps.step();
+    for m in batch
+        .iter_mut()
+        .flat_map(|(_, moves)| moves.iter_mut())
+        .filter(|m| m.error.is_none())
+    {
+        m.done = true;
+    }
+    for (from, _, dir) in made {
+        if let Some(parent) = from.parent() {
+            naming::delete_empty_directories(parent, &dir);
+        }
+    }
+    Ok(())
+}
+
+/// Moves files back to where they were, newest first.
+fn put_back(made: Vec<(PathBuf, PathBuf, PathBuf)>) -> Result<()> {
+    for (from, to, dir) in made.into_iter().rev() {
+        move_no_replace(&to, &from, &Steps::default())?;
+        if let Some(parent) = to.parent() {
+            naming::delete_empty_directories(parent, &dir);
+        }
+    }
+    Ok(())
+}
+
+/// Records the new names of the documents whose files moved and removes the batch's
+/// journal entries, in one transaction.
+async fn record(store: &Store, batch: &[(Id, Vec<FileMove>)]) -> Result<()> {
+    let mut tx = store.db().begin().await?;
+    for (id, moves) in batch {
+        if moves.iter().all(|m| m.error.is_none()) {
+            let doc = tx.document(*id).await?;
+            let mut filename = doc.filename.clone();
+            let mut archive = doc.archive_filename.clone();
+            for m in moves {
+                match m.kind {
+                    FileKind::Original => filename = Some(m.to.clone()),
+                    FileKind::Archive => archive = Some(m.to.clone()),
+                }
+            }
+            tx.set_document_files(*id, filename.as_deref(), archive.as_deref(), pd_core::now())
+                .await?;
+        }
+        tx.delete_rename_journal(*id).await?;
+    }
     tx.commit().await
 }
 

@@ -106,6 +106,9 @@ impl Backend {
                 "PRAGMA journal_mode = WAL",
                 "PRAGMA foreign_keys = ON",
                 "PRAGMA busy_timeout = 10000",
+                // Statement journals and sorts in memory: they are small here, and a
+                // temporary file for each of them made bulk updates slow.
+                "PRAGMA temp_store = MEMORY",
             ],
             Backend::Postgres => &[],
             Backend::MySql => &[
