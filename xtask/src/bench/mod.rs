@@ -3,6 +3,7 @@
 
 mod classifier;
 mod duplicates;
+mod export;
 mod index;
 mod retag;
 mod sanity;
@@ -20,6 +21,8 @@ bench classifier [--docs N] [--seed S] [--min-confidence C] [--no-reference]
                   train pd's classifier and scikit-learn's (paperless-ngx's model) on one corpus
   bench duplicates [--docs N] [--seed S] [--ratio R] [--no-reference]
                   time pd's duplicate search against Python rapidfuzz over all pairs
+  bench export [--docs N] [--size-kib K] [--runs R]
+                  time `pd export` (full and unchanged re-run) and `pd import` against paperless-ngx
   bench index [--docs N]
                   time a full reindex of 1,000 and N (10,000) generated documents, and queries
   bench retag [--docs N] [--seed S] [--runs R]
@@ -36,6 +39,7 @@ pub fn run(args: &[String]) -> Result<()> {
     match what.as_str() {
         "classifier" => classifier::run(rest),
         "duplicates" => duplicates::run(rest),
+        "export" => export::run(rest),
         "index" => index::run(rest),
         "retag" => retag::run(rest),
         "sanity" => sanity::run(rest),
