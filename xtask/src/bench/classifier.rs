@@ -3,13 +3,14 @@
 //! private venv under `target/`) on one generated, labelled corpus: held-out accuracy,
 //! training time and peak memory.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 use serde_json::{Value, json};
 
-use crate::{cargo, run_checked, show, target_dir};
+use super::{run_json, venv_python};
+use crate::{cargo, run_checked, target_dir};
 
 #[path = "../../../crates/pd-match/benches/classifier/corpus.rs"]
 mod generator;
@@ -67,7 +68,7 @@ pub fn run(args: &[String]) -> Result<()> {
         return Ok(());
     }
 
-    let python = venv_python()?;
+    let python = venv_python("sklearn", "scikit-learn")?;
     let script = target_dir().join("corpus/bench_classifier_reference.py");
     std::fs::write(&script, REFERENCE).with_context(|| format!("writing {}", script.display()))?;
     println!(
@@ -125,44 +126,4 @@ fn write_corpus(corpus: &[generator::LabeledDocument], path: &Path) -> Result<()
     }
     std::fs::write(path, serde_json::to_string(&docs)?)
         .with_context(|| format!("writing {}", path.display()))
-}
-
-fn run_json(command: &mut Command) -> Result<Value> {
-    let output = command
-        .output()
-        .with_context(|| format!("cannot start `{}`", show(command)))?;
-    if !output.status.success() {
-        bail!(
-            "`{}` failed: {}",
-            show(command),
-            String::from_utf8_lossy(&output.stderr)
-        );
-    }
-    serde_json::from_slice(&output.stdout)
-        .with_context(|| format!("`{}` printed no JSON", show(command)))
-}
-
-/// Python with scikit-learn, in a private venv under `target/bench-venv` (made on first
-/// use).
-fn venv_python() -> Result<PathBuf> {
-    let venv = target_dir().join("bench-venv");
-    let python = venv.join("bin/python");
-    if has_sklearn(&python) {
-        return Ok(python);
-    }
-    run_checked(Command::new("python3").args(["-m", "venv"]).arg(&venv))
-        .context("the reference needs python3 with venv (Debian: apt-get install python3-venv)")?;
-    run_checked(Command::new(&python).args(["-m", "pip", "install", "--quiet", "scikit-learn"]))?;
-    if !has_sklearn(&python) {
-        bail!("scikit-learn did not install into {}", venv.display());
-    }
-    Ok(python)
-}
-
-fn has_sklearn(python: &Path) -> bool {
-    python.is_file()
-        && Command::new(python)
-            .args(["-c", "import sklearn"])
-            .output()
-            .is_ok_and(|o| o.status.success())
 }

@@ -1,14 +1,13 @@
 //! `cargo xtask bench duplicates`: pd's duplicate search against the reference
 //! (Python rapidfuzz over all pairs, as paperless-ngx computes it) on one generated corpus.
 
-use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
 
-use super::run_json;
-use crate::{cargo, corpus, run_checked, target_dir, workspace_root};
+use super::{run_json, venv_python};
+use crate::{cargo, corpus, run_checked, target_dir};
 
 pub const USAGE: &str = "bench duplicates [--docs N] [--seed S] [--ratio R] [--no-reference]";
 
@@ -64,7 +63,7 @@ pub fn run(rest: &[String]) -> Result<()> {
         return Ok(());
     }
 
-    let python = venv_python()?;
+    let python = venv_python("rapidfuzz", "rapidfuzz")?;
     let script = target_dir().join("corpus/bench_reference.py");
     std::fs::write(&script, REFERENCE).with_context(|| format!("writing {}", script.display()))?;
     println!("reference: running (Python rapidfuzz over all pairs, one process)…");
@@ -118,28 +117,4 @@ fn compare(pd: &Value, reference: &Value) -> (bool, String) {
         }
     }
     (true, String::new())
-}
-
-/// Python with rapidfuzz, in a private venv under `.deps/bench-venv` (made on first use).
-fn venv_python() -> Result<PathBuf> {
-    let venv = workspace_root().join(".deps/bench-venv");
-    let python = venv.join("bin/python");
-    if has_rapidfuzz(&python) {
-        return Ok(python);
-    }
-    run_checked(Command::new("python3").args(["-m", "venv"]).arg(&venv))
-        .context("the reference needs python3 with venv (Debian: apt-get install python3-venv)")?;
-    run_checked(Command::new(&python).args(["-m", "pip", "install", "--quiet", "rapidfuzz"]))?;
-    if !has_rapidfuzz(&python) {
-        bail!("rapidfuzz did not install into {}", venv.display());
-    }
-    Ok(python)
-}
-
-fn has_rapidfuzz(python: &Path) -> bool {
-    python.is_file()
-        && Command::new(python)
-            .args(["-c", "import rapidfuzz"])
-            .output()
-            .is_ok_and(|o| o.status.success())
 }

@@ -9,12 +9,13 @@ mod retag;
 mod sanity;
 mod thumbnails;
 
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
 
-use crate::show;
+use crate::{run_checked, show, target_dir};
 
 pub const USAGE: &str = "\
 bench classifier [--docs N] [--seed S] [--min-confidence C] [--no-reference]
@@ -62,4 +63,32 @@ fn run_json(command: &mut Command) -> Result<Value> {
     }
     serde_json::from_slice(&output.stdout)
         .with_context(|| format!("`{}` printed no JSON", show(command)))
+}
+
+/// A Python that can `import module`, in the private venv `target/bench-venv` (made on
+/// first use, `package` installed from PyPI). pd itself never needs Python.
+fn venv_python(module: &str, package: &str) -> Result<PathBuf> {
+    let venv = target_dir().join("bench-venv");
+    let python = venv.join("bin/python");
+    if imports(&python, module) {
+        return Ok(python);
+    }
+    if !python.is_file() {
+        run_checked(Command::new("python3").args(["-m", "venv"]).arg(&venv)).context(
+            "the reference needs python3 with venv (Debian: apt-get install python3-venv)",
+        )?;
+    }
+    run_checked(Command::new(&python).args(["-m", "pip", "install", "--quiet", package]))?;
+    if !imports(&python, module) {
+        bail!("{package} did not install into {}", venv.display());
+    }
+    Ok(python)
+}
+
+fn imports(python: &Path, module: &str) -> bool {
+    python.is_file()
+        && Command::new(python)
+            .args(["-c", &format!("import {module}")])
+            .output()
+            .is_ok_and(|o| o.status.success())
 }
