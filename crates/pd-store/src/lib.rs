@@ -45,4 +45,4 @@ pub use db::{
     NewUser, TrashFilter, latest_version, migrations,
 };
 pub use error::{Error, Result};
-pub use store::Store;
+pub use store::{FilenameLookup, Store};

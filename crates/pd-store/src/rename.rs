@@ -51,7 +51,7 @@ use crate::naming::{
     self, FilenameContext, GeneratedName, MAX_PATH_CHARS, generate_unique_filename_with,
     normalise_relative,
 };
-use crate::{Error, Result, Store};
+use crate::{Error, FilenameLookup, Result, Store};
 
 /// Longest file name component most file systems take, in bytes.
 pub const MAX_COMPONENT_BYTES: usize = 255;
@@ -192,12 +192,13 @@ pub async fn rename(store: &Store, opts: &RenameOptions) -> Result<RenameReport>
             ids: None,
         })
         .await?;
+    let lookup = FilenameLookup::load(&mut conn).await?;
     let mut contexts = Vec::new();
     for doc in all.iter().filter(|d| !d.is_trashed()) {
         if opts.ids.as_ref().is_some_and(|ids| !ids.contains(&doc.id)) {
             continue;
         }
-        contexts.push(store.filename_context(&mut conn, doc).await?);
+        contexts.push(store.filename_context_with(&mut conn, doc, &lookup).await?);
     }
     drop(conn);
     let mut plan = plan(store, &all, &contexts);

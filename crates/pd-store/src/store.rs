@@ -100,42 +100,84 @@ impl Store {
     where
         C: std::ops::DerefMut<Target = sqlx::AnyConnection> + Send,
     {
+        let lookup = FilenameLookup::load(conn).await?;
+        self.filename_context_with(conn, doc, &lookup).await
+    }
+
+    /// [`Store::filename_context`] with the library's objects loaded once, for naming
+    /// many documents.
+    pub async fn filename_context_with<C>(
+        &self,
+        conn: &mut Conn<C>,
+        doc: &Document,
+        lookup: &FilenameLookup,
+    ) -> Result<FilenameContext>
+    where
+        C: std::ops::DerefMut<Target = sqlx::AnyConnection> + Send,
+    {
         let root = match doc.root_document {
             Some(root) => Some(conn.document(root).await?),
             None => None,
         };
         let base = root.as_ref().unwrap_or(doc);
-        let correspondent = match base.correspondent {
-            Some(id) => Some(conn.correspondent(id).await?),
-            None => None,
-        };
-        let document_type = match base.document_type {
-            Some(id) => Some(conn.document_type(id).await?),
-            None => None,
-        };
-        let storage_path = match base.storage_path {
-            Some(id) => Some(conn.storage_path(id).await?),
-            None => None,
-        };
-        let owner = match base.owner {
-            Some(id) => Some(conn.user(id).await?),
-            None => None,
-        };
-        let all_tags = conn.tags().await?;
-        let tags = all_tags
-            .into_iter()
+        fn find<T: Clone>(
+            all: &[T],
+            id: Option<Id>,
+            id_of: impl Fn(&T) -> Id,
+            kind: &'static str,
+        ) -> Result<Option<T>> {
+            match id {
+                Some(id) => all
+                    .iter()
+                    .find(|o| id_of(o) == id)
+                    .cloned()
+                    .map(Some)
+                    .ok_or_else(|| Error::not_found(kind, id)),
+                None => Ok(None),
+            }
+        }
+        let correspondent = find(
+            &lookup.correspondents,
+            base.correspondent,
+            |o| o.id,
+            "correspondent",
+        )?;
+        let document_type = find(
+            &lookup.document_types,
+            base.document_type,
+            |o| o.id,
+            "document type",
+        )?;
+        let storage_path = find(
+            &lookup.storage_paths,
+            base.storage_path,
+            |o| o.id,
+            "storage path",
+        )?;
+        let owner = find(&lookup.users, base.owner, |o| o.id, "user")?;
+        let tags = lookup
+            .tags
+            .iter()
             .filter(|t| base.tags.contains(&t.id))
+            .cloned()
             .collect();
-        let fields = conn.custom_fields().await?;
-        let custom_fields = conn
-            .custom_field_instances(base.id)
-            .await?
-            .into_iter()
-            .filter_map(|instance| {
-                let field = fields.iter().find(|f| f.id == instance.field)?.clone();
-                Some((field, instance.value))
-            })
-            .collect();
+        // Without custom fields there are no values to look up.
+        let custom_fields = if lookup.custom_fields.is_empty() {
+            Vec::new()
+        } else {
+            conn.custom_field_instances(base.id)
+                .await?
+                .into_iter()
+                .filter_map(|instance| {
+                    let field = lookup
+                        .custom_fields
+                        .iter()
+                        .find(|f| f.id == instance.field)?
+                        .clone();
+                    Some((field, instance.value))
+                })
+                .collect()
+        };
         Ok(FilenameContext {
             document: doc.clone(),
             root,
@@ -189,5 +231,34 @@ impl Store {
         let doc = tx.document(id).await?;
         tx.commit().await?;
         Ok(doc)
+    }
+}
+
+/// The objects a file name template can name, loaded once for many documents
+/// ([`Store::filename_context_with`]).
+#[derive(Debug, Clone, Default)]
+pub struct FilenameLookup {
+    correspondents: Vec<pd_core::Correspondent>,
+    document_types: Vec<pd_core::DocumentType>,
+    storage_paths: Vec<pd_core::StoragePath>,
+    users: Vec<pd_core::User>,
+    tags: Vec<pd_core::Tag>,
+    custom_fields: Vec<pd_core::CustomField>,
+}
+
+impl FilenameLookup {
+    /// Loads every correspondent, document type, storage path, user, tag and custom field.
+    pub async fn load<C>(conn: &mut Conn<C>) -> Result<FilenameLookup>
+    where
+        C: std::ops::DerefMut<Target = sqlx::AnyConnection> + Send,
+    {
+        Ok(FilenameLookup {
+            correspondents: conn.correspondents().await?,
+            document_types: conn.document_types().await?,
+            storage_paths: conn.storage_paths().await?,
+            users: conn.users().await?,
+            tags: conn.tags().await?,
+            custom_fields: conn.custom_fields().await?,
+        })
     }
 }
