@@ -20,6 +20,40 @@ impl Library {
         copy
     }
 
+    /// Document id -> SHA-256 of its original.
+    fn checksums(&self) -> BTreeMap<i64, String> {
+        self.documents()
+            .iter()
+            .map(|d| {
+                (
+                    d["id"].as_i64().unwrap(),
+                    d["checksum"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    }
+
+    /// Every document's file is where the database says, with its checksum, and no
+    /// other file is stored; `pd sanity` agrees.
+    fn assert_intact(
+        &self,
+        names: BTreeMap<i64, String>,
+        checksums: &BTreeMap<i64, String>,
+        k: u64,
+    ) {
+        for (id, name) in &names {
+            assert_eq!(
+                pd_store::media::sha256_file(&self.originals().join(name)).unwrap(),
+                checksums[id],
+                "document {id} after a stop at step {k}"
+            );
+        }
+        let mut stored: Vec<String> = names.into_values().collect();
+        stored.sort();
+        assert_eq!(self.stored_files(), stored, "after a stop at step {k}");
+        self.ok(&["sanity"]);
+    }
+
     /// Document id -> stored file name, trash included.
     fn names(&self) -> BTreeMap<i64, String> {
         self.documents()
@@ -100,16 +134,7 @@ fn rename_follows_the_format_after_a_dry_run() {
 #[test]
 fn killed_at_any_step_the_next_run_repairs_everything() {
     let template = library(24);
-    let checksums: BTreeMap<i64, String> = template
-        .documents()
-        .iter()
-        .map(|d| {
-            (
-                d["id"].as_i64().unwrap(),
-                d["checksum"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect();
+    let checksums = template.checksums();
     // The uninterrupted result, and how many steps it takes: one batch, so a journal
     // write, a link and a removal per file, and a commit.
     let reference = template.copy();
@@ -151,19 +176,8 @@ fn killed_at_any_step_the_next_run_repairs_everything() {
         // Every document's file is where the database says, with its content.
         let names = lib.names();
         assert_eq!(names, expected, "after a stop at step {k} then {second:?}");
-        for (id, name) in &names {
-            let path = lib.originals().join(name);
-            assert_eq!(
-                pd_store::media::sha256_file(&path).unwrap(),
-                checksums[id],
-                "document {id} after a stop at step {k}"
-            );
-        }
         // No file lost, none left over, no journal entry left.
-        let mut stored: Vec<String> = names.into_values().collect();
-        stored.sort();
-        assert_eq!(lib.stored_files(), stored, "after a stop at step {k}");
-        lib.ok(&["sanity"]);
+        lib.assert_intact(names, &checksums, k);
         trials += 1;
     }
     assert!(trials >= 50, "{trials} trials");
@@ -186,16 +200,7 @@ fn killed_while_a_name_changes_hands_the_next_run_repairs_everything() {
     template.expect_env(0, &["rename"], &[FORMAT]);
     template.edit_documents(&[1], |d| d.title = "elsewhere".into());
     template.edit_documents(&[3], |d| d.title = "same title".into());
-    let checksums: BTreeMap<i64, String> = template
-        .documents()
-        .iter()
-        .map(|d| {
-            (
-                d["id"].as_i64().unwrap(),
-                d["checksum"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect();
+    let checksums = template.checksums();
     let reference = template.copy();
     reference.expect_env(0, &["rename"], &[FORMAT]);
     let expected = reference.names();
@@ -220,17 +225,7 @@ fn killed_while_a_name_changes_hands_the_next_run_repairs_everything() {
         lib.expect_env(0, &["rename"], &[FORMAT]);
         let names = lib.names();
         assert_eq!(names, expected, "after a stop at step {k}");
-        for (id, name) in &names {
-            assert_eq!(
-                pd_store::media::sha256_file(&lib.originals().join(name)).unwrap(),
-                checksums[id],
-                "document {id} after a stop at step {k}"
-            );
-        }
-        let mut stored: Vec<String> = names.into_values().collect();
-        stored.sort();
-        assert_eq!(lib.stored_files(), stored, "after a stop at step {k}");
-        lib.ok(&["sanity"]);
+        lib.assert_intact(names, &checksums, k);
     }
     assert!(stopped >= 8, "only {stopped} steps");
 }

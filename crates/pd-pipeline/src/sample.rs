@@ -94,6 +94,34 @@ fn win_ansi(text: &str) -> Vec<u8> {
         .collect()
 }
 
+/// A PDF written object by object, with the cross-reference table computed: for
+/// structures the text writer does not produce (page boxes, encryption dictionaries,
+/// broken references). `objects[0]` is object 1, the catalog; `trailer` is added to the
+/// trailer dictionary.
+pub fn raw_pdf(objects: &[&str], trailer: &str) -> Vec<u8> {
+    let mut out = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, body) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend_from_slice(format!("{} 0 obj\n{body}\nendobj\n", i + 1).as_bytes());
+    }
+    let xref = out.len();
+    out.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
+    for offset in offsets {
+        out.extend_from_slice(format!("{offset:010} 00000 n \n").as_bytes());
+    }
+    out.extend_from_slice(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R {trailer} >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
+    );
+    out
+}
+
 /// Six realistic documents from fictional senders, as `(file name, bytes)`: English
 /// and German invoices and letters, a three-page contract, and a plain-text note.
 /// Every one carries dates in its text.

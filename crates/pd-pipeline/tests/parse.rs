@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use pd_pipeline::sample::{sample_documents, text_pdf};
+use pd_pipeline::sample::{raw_pdf, sample_documents, text_pdf};
 use pd_pipeline::{ParseError, PdfEngine, locate_pdfium, parse_document, sniff_mime_type};
 
 fn engine() -> PdfEngine {
@@ -14,31 +14,6 @@ fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
     let path = dir.join(name);
     std::fs::write(&path, bytes).unwrap();
     path
-}
-
-/// A PDF written by hand, for structures the sample writer does not produce.
-fn raw_pdf(objects: &[&str], trailer: &str) -> Vec<u8> {
-    let mut out = b"%PDF-1.4\n".to_vec();
-    let mut offsets = Vec::new();
-    for (i, body) in objects.iter().enumerate() {
-        offsets.push(out.len());
-        out.extend_from_slice(format!("{} 0 obj\n{body}\nendobj\n", i + 1).as_bytes());
-    }
-    let xref = out.len();
-    out.extend_from_slice(
-        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
-    );
-    for offset in offsets {
-        out.extend_from_slice(format!("{offset:010} 00000 n \n").as_bytes());
-    }
-    out.extend_from_slice(
-        format!(
-            "trailer\n<< /Size {} /Root 1 0 R {trailer} >>\nstartxref\n{xref}\n%%EOF\n",
-            objects.len() + 1
-        )
-        .as_bytes(),
-    );
-    out
 }
 
 #[test]

@@ -8,7 +8,7 @@ use image::RgbImage;
 use pd_core::Config;
 use pd_pipeline::PdfEngine;
 use pd_pipeline::consume::consume_file;
-use pd_pipeline::sample::text_pdf;
+use pd_pipeline::sample::{raw_pdf, text_pdf};
 use pd_pipeline::thumbnail::{
     ThumbnailKind, ThumbnailOptions, ThumbnailProgress, placeholder, regenerate_thumbnails,
     render_thumbnail, write_thumbnail,
@@ -38,31 +38,6 @@ fn dark_pixels(image: &RgbImage) -> usize {
         .pixels()
         .filter(|p| p.0.iter().all(|&c| c < 100))
         .count()
-}
-
-/// A PDF written by hand, for page boxes and encryption the sample writer lacks.
-fn raw_pdf(objects: &[&str], trailer: &str) -> Vec<u8> {
-    let mut out = b"%PDF-1.4\n".to_vec();
-    let mut offsets = Vec::new();
-    for (i, body) in objects.iter().enumerate() {
-        offsets.push(out.len());
-        out.extend_from_slice(format!("{} 0 obj\n{body}\nendobj\n", i + 1).as_bytes());
-    }
-    let xref = out.len();
-    out.extend_from_slice(
-        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
-    );
-    for offset in offsets {
-        out.extend_from_slice(format!("{offset:010} 00000 n \n").as_bytes());
-    }
-    out.extend_from_slice(
-        format!(
-            "trailer\n<< /Size {} /Root 1 0 R {trailer} >>\nstartxref\n{xref}\n%%EOF\n",
-            objects.len() + 1
-        )
-        .as_bytes(),
-    );
-    out
 }
 
 /// One page with the given box entries and a filled black square at (0,0)–(100,100).

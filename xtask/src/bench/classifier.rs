@@ -9,8 +9,9 @@ use std::process::Command;
 use anyhow::{Context, Result, bail};
 use serde_json::{Value, json};
 
+use super::build_release;
 use super::{run_json, venv_python};
-use crate::{cargo, run_checked, target_dir};
+use crate::target_dir;
 
 #[path = "../../../crates/pd-match/benches/classifier/corpus.rs"]
 mod generator;
@@ -47,15 +48,7 @@ pub fn run(args: &[String]) -> Result<()> {
         path.display()
     );
 
-    run_checked(cargo().args([
-        "build",
-        "--release",
-        "--quiet",
-        "-p",
-        "pd-match",
-        "--example",
-        "classifier_eval",
-    ]))?;
+    build_release(&["-p", "pd-match", "--example", "classifier_eval"])?;
     let eval = target_dir().join("release/examples/classifier_eval");
     let mut command = Command::new(eval);
     command.arg(&path);

@@ -6,8 +6,9 @@ use std::process::Command;
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
 
+use super::build_release;
 use super::{run_json, venv_python};
-use crate::{cargo, corpus, run_checked, target_dir};
+use crate::{corpus, target_dir};
 
 pub const USAGE: &str = "bench duplicates [--docs N] [--seed S] [--ratio R] [--no-reference]";
 
@@ -37,15 +38,7 @@ pub fn run(rest: &[String]) -> Result<()> {
         path.display()
     );
 
-    run_checked(cargo().args([
-        "build",
-        "--release",
-        "--quiet",
-        "-p",
-        "pd-match",
-        "--example",
-        "duplicates_search",
-    ]))?;
+    build_release(&["-p", "pd-match", "--example", "duplicates_search"])?;
     let search = target_dir().join("release/examples/duplicates_search");
     let pd = run_json(Command::new(search).arg(&path).arg(ratio.to_string()))?;
     let pd_seconds = pd["seconds"].as_f64().unwrap_or(f64::NAN);

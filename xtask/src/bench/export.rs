@@ -14,8 +14,9 @@ use std::time::{Instant, SystemTime};
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
 
+use super::build_release;
 use super::run_json;
-use crate::{cargo, run_checked, show, target_dir};
+use crate::{show, target_dir};
 
 const USAGE: &str = "bench export [--docs N] [--size-kib K] [--runs R]";
 
@@ -41,24 +42,8 @@ pub fn run(args: &[String]) -> Result<()> {
     if docs == 0 || size_kib == 0 || runs == 0 {
         bail!("--docs, --size-kib and --runs must be at least 1");
     }
-    run_checked(cargo().args([
-        "build",
-        "--release",
-        "--quiet",
-        "-p",
-        "pd-store",
-        "--example",
-        "bench_library",
-    ]))?;
-    run_checked(cargo().args([
-        "build",
-        "--release",
-        "--quiet",
-        "-p",
-        "pd-cli",
-        "--bin",
-        "pd",
-    ]))?;
+    build_release(&["-p", "pd-store", "--example", "bench_library"])?;
+    build_release(&["-p", "pd-cli", "--bin", "pd"])?;
     let release = target_dir().join("release");
     let pd = release.join("pd");
     let dir = target_dir().join(format!("bench/export-{docs}-{size_kib}k"));

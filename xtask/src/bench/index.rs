@@ -7,7 +7,8 @@ use std::process::Command;
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
 
-use crate::{cargo, run_checked, target_dir};
+use super::build_release;
+use crate::target_dir;
 
 pub const USAGE: &str = "bench index [--docs N]";
 
@@ -23,15 +24,7 @@ pub fn run(args: &[String]) -> Result<()> {
             other => bail!("unknown flag `{other}`: {USAGE}"),
         }
     }
-    run_checked(cargo().args([
-        "build",
-        "--release",
-        "--quiet",
-        "-p",
-        "pd-index",
-        "--example",
-        "index_bench",
-    ]))?;
+    build_release(&["-p", "pd-index", "--example", "index_bench"])?;
     let exe = target_dir().join("release/examples/index_bench");
     let dir = target_dir().join("bench-index");
     let mut sizes = vec![1000.to_string()];

@@ -15,7 +15,7 @@ use std::process::Command;
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
 
-use crate::{run_checked, show, target_dir};
+use crate::{cargo, run_checked, show, target_dir};
 
 pub const USAGE: &str = "\
 bench classifier [--docs N] [--seed S] [--min-confidence C] [--no-reference]
@@ -91,4 +91,9 @@ fn imports(python: &Path, module: &str) -> bool {
             .args(["-c", &format!("import {module}")])
             .output()
             .is_ok_and(|o| o.status.success())
+}
+
+/// `cargo build --release --quiet` with `what` (`-p CRATE --bin|--example NAME`).
+fn build_release(what: &[&str]) -> Result<()> {
+    run_checked(cargo().args(["build", "--release", "--quiet"]).args(what))
 }

@@ -10,7 +10,8 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
 
-use crate::{cargo, run_checked, show, target_dir};
+use super::build_release;
+use crate::{show, target_dir};
 
 pub const USAGE: &str = "bench retag [--docs N] [--seed S] [--runs R]";
 
@@ -32,16 +33,8 @@ pub fn run(args: &[String]) -> Result<()> {
     if runs == 0 {
         bail!("--runs must be at least 1");
     }
-    run_checked(cargo().args(["build", "--release", "--quiet", "-p", "pd-cli"]))?;
-    run_checked(cargo().args([
-        "build",
-        "--release",
-        "--quiet",
-        "-p",
-        "pd-match",
-        "--example",
-        "retag_library",
-    ]))?;
+    build_release(&["-p", "pd-cli"])?;
+    build_release(&["-p", "pd-match", "--example", "retag_library"])?;
     let release = target_dir().join("release");
     let pd = release.join("pd");
     let writer = release.join("examples/retag_library");

@@ -8,8 +8,9 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 
+use super::build_release;
 use super::run_json;
-use crate::{cargo, run_checked, show, target_dir};
+use crate::{show, target_dir};
 
 const USAGE: &str = "bench sanity [--docs N] [--size-kib K] [--dir DIR]";
 
@@ -34,24 +35,8 @@ pub fn run(rest: &[String]) -> Result<()> {
     let dir = dir.unwrap_or_else(|| target_dir().join(format!("bench/sanity-{docs}-{size_kib}k")));
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
 
-    run_checked(cargo().args([
-        "build",
-        "--release",
-        "--quiet",
-        "-p",
-        "pd-store",
-        "--example",
-        "sanity_bench",
-    ]))?;
-    run_checked(cargo().args([
-        "build",
-        "--release",
-        "--quiet",
-        "-p",
-        "pd-cli",
-        "--bin",
-        "pd",
-    ]))?;
+    build_release(&["-p", "pd-store", "--example", "sanity_bench"])?;
+    build_release(&["-p", "pd-cli", "--bin", "pd"])?;
     let release = target_dir().join("release");
 
     println!(

@@ -9,8 +9,9 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use pd_pipeline::sample::text_pdf;
 
+use super::build_release;
 use super::run_json;
-use crate::{cargo, run_checked, show, target_dir};
+use crate::{show, target_dir};
 
 const USAGE: &str = "bench thumbnails [--docs N]";
 
@@ -36,15 +37,7 @@ pub fn run(rest: &[String]) -> Result<()> {
         bail!("--docs must be at least 1");
     }
 
-    run_checked(cargo().args([
-        "build",
-        "--release",
-        "--quiet",
-        "-p",
-        "pd-cli",
-        "--bin",
-        "pd",
-    ]))?;
+    build_release(&["-p", "pd-cli", "--bin", "pd"])?;
     let pd = target_dir().join("release/pd");
     let dir = tempfile_dir()?;
     let inbox = dir.join("inbox");

@@ -129,7 +129,7 @@ fn copy_hashing(src: &Path, out: &mut impl Write) -> Result<FileSum> {
 
 fn sum_bytes(bytes: &[u8]) -> FileSum {
     FileSum {
-        sha256: hex::encode(Sha256::digest(bytes)),
+        sha256: pd_store::media::sha256_bytes(bytes),
         size: bytes.len() as u64,
     }
 }
