@@ -24,6 +24,23 @@ const COMMANDS: &[&[&str]] = &[
     &["storage-paths", "add"],
     &["status"],
     &["thumbnails"],
+    &["sanity"],
+    &["rename"],
+    &["duplicates"],
+    &["duplicates", "ignore"],
+    &["duplicates", "unignore"],
+    &["retag"],
+    &["classifier"],
+    &["classifier", "train"],
+    &["match"],
+    &["match", "explain"],
+    &["search"],
+    &["index"],
+    &["index", "reindex"],
+    &["index", "optimize"],
+    &["import"],
+    &["verify"],
+    &["export"],
 ];
 
 #[test]
@@ -49,7 +66,9 @@ fn every_command_has_help() {
         let lines: Vec<&str> = text.lines().collect();
         for (i, line) in lines.iter().enumerate() {
             let trimmed = line.trim_start();
-            if !trimmed.starts_with('-') {
+            // Options start near the margin; deeper lines continue a wrapped description.
+            let indent = line.len() - trimmed.len();
+            if !trimmed.starts_with('-') || indent > 6 {
                 continue;
             }
             let described_here = trimmed.split("  ").filter(|p| !p.trim().is_empty()).count() > 1;
