@@ -126,3 +126,29 @@ fn reindex_and_optimize() {
     assert_eq!(optimized["segments_after"], 1);
     assert_eq!(lib.json(&["search", "invoice"])["total"], 2);
 }
+
+#[test]
+fn consuming_several_files_brings_a_current_index_up_to_date() {
+    let lib = Library::new();
+    lib.ok(&["index", "reindex"]);
+    let inbox = lib.inbox();
+    std::fs::write(inbox.join("a.txt"), "The gas invoice for April.").unwrap();
+    std::fs::write(inbox.join("b.txt"), "The gas meter was read in May.").unwrap();
+    let ids = consumed_ids(&lib.json(&["consume", inbox.to_str().unwrap()]));
+    assert_eq!(ids.len(), 2);
+    let (code, stdout, stderr) = lib.run(&["search", "--json", "gas"]);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(
+        !stderr.contains("rebuilt"),
+        "consume left the index stale: {stderr}"
+    );
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    let mut found: Vec<i64> = report["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["id"].as_i64().unwrap())
+        .collect();
+    found.sort();
+    assert_eq!(found, ids);
+}

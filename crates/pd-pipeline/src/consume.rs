@@ -65,8 +65,32 @@ pub struct ConsumedDocument {
     pub warnings: Vec<String>,
 }
 
-/// Consumes one file into the library.
+/// Consumes one file into the library and adds it to the search index.
 pub async fn consume_file(
+    store: &Store,
+    engine: Option<&PdfEngine>,
+    path: &Path,
+) -> Result<ConsumedDocument, ConsumeError> {
+    // The index follows the database; a failure to update it never fails the consume,
+    // and leaves the index stale so that the next search rebuilds it.
+    let sync = pd_index::IndexSync::begin(store).await;
+    let mut consumed = consume_file_unindexed(store, engine, path).await?;
+    let synced = match sync {
+        Ok(sync) => sync.finish(store, &[consumed.document.id]).await,
+        Err(e) => Err(e),
+    };
+    if let Err(e) = synced {
+        consumed.warnings.push(format!(
+            "{}: the search index was not updated ({e}); the next search rebuilds it",
+            path.display()
+        ));
+    }
+    Ok(consumed)
+}
+
+/// [`consume_file`] without the search index, for a caller that consumes many files
+/// and updates the index once for all of them (`pd_index::IndexSync`).
+pub async fn consume_file_unindexed(
     store: &Store,
     engine: Option<&PdfEngine>,
     path: &Path,
@@ -176,22 +200,9 @@ pub async fn consume_file(
         owner: None,
         tags: Vec::new(),
     };
-    // The index follows the database; a failure to update it never fails the consume,
-    // and leaves the index stale so that the next search rebuilds it.
-    let sync = pd_index::IndexSync::begin(store).await;
     let document = store_document(store, path, new, thumbnail.as_ref(), &mut warnings)
         .await
         .map_err(store_err)?;
-    let synced = match sync {
-        Ok(sync) => sync.finish(store, &[document.id]).await,
-        Err(e) => Err(e),
-    };
-    if let Err(e) = synced {
-        warnings.push(format!(
-            "{}: the search index was not updated ({e}); the next search rebuilds it",
-            path.display()
-        ));
-    }
     Ok(ConsumedDocument {
         source: path.to_owned(),
         document,

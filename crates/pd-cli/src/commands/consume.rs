@@ -1,6 +1,6 @@
 use anyhow::Result;
 use pd_match::classifier::{AutoObjects, ClassifierError, TrainOptions, TrainReport, train};
-use pd_pipeline::consume::{ConsumedDocument, collect_files, consume_file};
+use pd_pipeline::consume::{ConsumedDocument, collect_files, consume_file_unindexed};
 use pd_pipeline::pdfium::PdfEngine;
 use pd_store::Store;
 use serde::Serialize;
@@ -49,9 +49,12 @@ pub async fn run(store: &Store, args: &ConsumeArgs, out: &Output) -> Result<Stat
         failed: Vec::new(),
         classifier: None,
     };
+    // One index update for the whole run: a per-file one would fingerprint the library
+    // and commit the index once per file.
+    let sync = pd_index::IndexSync::begin(store).await;
     for file in &files {
         bar.set_message(file.display().to_string());
-        match consume_file(store, engine.as_ref(), file).await {
+        match consume_file_unindexed(store, engine.as_ref(), file).await {
             Ok(done) => {
                 for warning in &done.warnings {
                     bar.suspend(|| out.warn(warning));
@@ -70,6 +73,10 @@ pub async fn run(store: &Store, args: &ConsumeArgs, out: &Output) -> Result<Stat
         bar.inc(1);
     }
     bar.finish_and_clear();
+    let ids: Vec<i64> = report.consumed.iter().map(|c| c.document.id).collect();
+    if !ids.is_empty() {
+        super::index::follow(out, async { sync?.finish(store, &ids).await }.await);
+    }
     if !report.consumed.is_empty() {
         report.classifier = retrain(store, out).await?;
     }
