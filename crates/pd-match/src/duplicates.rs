@@ -80,6 +80,7 @@
 //! assert_eq!(report.to_delete(), vec![2]);
 //! ```
 
+mod classes;
 mod clusters;
 mod lcs;
 mod process;

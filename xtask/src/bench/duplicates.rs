@@ -45,10 +45,11 @@ pub fn run(rest: &[String]) -> Result<()> {
     let stats = &pd["stats"];
     println!(
         "pd:        {pd_seconds:>10.4} s  {} pairs found; of {} pairs, {} in the length \
-         window, {} past the histogram bound, {} past the LCS filter",
+         window, {} past the histogram bound, {} past the class bound, {} past the LCS filter",
         pd["pairs"].as_array().map_or(0, Vec::len),
         stats["pairs"],
         stats["length_candidates"],
+        stats["class_checked"],
         stats["verified"],
         stats["scored"]
     );

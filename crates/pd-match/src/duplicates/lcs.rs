@@ -134,6 +134,32 @@ impl Pattern {
     }
 }
 
+impl Pattern {
+    /// The LCS of the pattern and `other`, of any lengths: the whole column, no band and
+    /// no early exit.
+    pub fn lcs(&mut self, other: &[u32]) -> usize {
+        let words = self.words;
+        let column = &mut self.column;
+        column.fill(!0);
+        for &symbol in other {
+            let row = self.row_of[symbol as usize];
+            if row == NONE {
+                continue;
+            }
+            let matches = &self.bits[row as usize * words..][..words];
+            let mut carry = false;
+            for (s, &m) in column.iter_mut().zip(matches) {
+                let u = *s & m;
+                let (sum, c1) = s.overflowing_add(u);
+                let (sum, c2) = sum.overflowing_add(carry as u64);
+                carry = c1 || c2;
+                *s = sum | (*s - u);
+            }
+        }
+        common_in_prefix(column, self.len)
+    }
+}
+
 /// The LCS with the first `len` characters of the pattern: the zero bits below `len`.
 fn common_in_prefix(column: &[u64], len: usize) -> usize {
     let full = len / 64;
@@ -232,6 +258,8 @@ mod tests {
             let (ta, tb) = (&s.texts[0], &s.texts[1]);
             let want = naive_lcs(ta, tb);
             let mut p = Pattern::new(ta, s.alphabet);
+            assert_eq!(p.lcs(tb), want, "{a:?} {b:?}");
+            assert_eq!(Pattern::new(tb, s.alphabet).lcs(ta), want, "{b:?} {a:?}");
             assert_eq!(
                 p.lcs_within(tb, ta.len() + tb.len()),
                 Some(want),

@@ -4,6 +4,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use rapidfuzz::fuzz::{self, Args};
 
+use super::classes::{ClassBound, Partition, Projection};
 use super::lcs::{Pattern, Symbols};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -68,7 +69,9 @@ pub struct SearchStats {
     pub pairs: u64,
     /// Pairs inside the length window, whose signatures were compared.
     pub length_candidates: u64,
-    /// Pairs no bound could rule out, checked with the bit-parallel LCS filter.
+    /// Pairs past the histogram bound, checked with the class bound.
+    pub class_checked: u64,
+    /// Pairs no bound could rule out, checked with the full bit-parallel LCS filter.
     pub verified: u64,
     /// Pairs the LCS filter let through, scored by rapidfuzz.
     pub scored: u64,
@@ -123,6 +126,12 @@ pub fn similar_pairs(
     let mut order: Vec<usize> = (0..texts.len()).collect();
     order.sort_by_key(|&i| (texts[i].len(), i));
     let symbols = Symbols::new(texts.iter().map(|t| t.chars.as_slice()));
+    let partition = Partition::balanced(&symbols);
+    let projections: Vec<Projection> = symbols
+        .texts
+        .par_iter()
+        .map(|t| partition.project(t))
+        .collect();
     let done = AtomicU64::new(0);
     let per_document: Vec<(Vec<SimilarPair>, SearchStats)> = (0..order.len())
         .into_par_iter()
@@ -132,6 +141,7 @@ pub fn similar_pairs(
             let mut stats = SearchStats::default();
             let mut found = Vec::new();
             let mut pattern: Option<Pattern> = None;
+            let mut classes = ClassBound::new(&projections[a], symbols.alphabet);
             for &b in &order[p + 1..] {
                 let text_b = &texts[b];
                 let total = text_a.len() + text_b.len();
@@ -149,6 +159,11 @@ pub fn similar_pairs(
                 }
                 stats.length_candidates += 1;
                 if histogram_bound(text_a, text_b) > limit {
+                    continue;
+                }
+                stats.class_checked += 1;
+                let need = total.saturating_sub(limit).div_ceil(2);
+                if !classes.may_reach(&projections[b], need) {
                     continue;
                 }
                 stats.verified += 1;
@@ -179,6 +194,7 @@ pub fn similar_pairs(
     let mut pairs = Vec::new();
     for (found, s) in per_document {
         stats.length_candidates += s.length_candidates;
+        stats.class_checked += s.class_checked;
         stats.verified += s.verified;
         stats.scored += s.scored;
         pairs.extend(found);

@@ -1,0 +1,227 @@
+//! A cheap and much tighter upper bound on the LCS: split the alphabet into classes and
+//! add up the LCS of each class's letters.
+//!
+//! Put every character in one of [`CLASSES`] classes, and write `a|i` for the text `a`
+//! with every character outside class `i` removed. A common subsequence of `a` and `b`,
+//! restricted to the characters of class `i`, is a common subsequence of `a|i` and `b|i`;
+//! the classes share no character, so
+//!
+//! ```text
+//! LCS(a, b) ≤ Σ_i LCS(a|i, b|i) ≤ Σ_i Σ_{c ∈ i} min(count_a(c), count_b(c)).
+//! ```
+//!
+//! The right-hand sum is the character-count bound, known without looking at the texts.
+//! Replacing one class's term by its exact `LCS(a|i, b|i)` keeps the sum an upper bound
+//! and lowers it, so the classes are computed one by one and the pair is dropped as soon
+//! as the sum falls below the LCS the limit needs. With the classes balanced by
+//! frequency each projection is an eighth of the text, so each class costs about a
+//! sixty-fourth of the full LCS. Texts that are merely in the same language and from the
+//! same templates share their character counts (which is why the count bound lets them
+//! through) but not the order of their letters: one or two classes usually settle them.
+//! A pair whose sum stays at or above the need after every class goes on to the exact,
+//! full LCS ([`super::lcs`]).
+
+use super::lcs::{Pattern, Symbols};
+
+/// How many classes the alphabet is split into. Fewer make each class's LCS cost more;
+/// more make each class's letters alike enough that its LCS is close to its counts and
+/// the bound loses its edge. Eight was best on the generated corpus of letters and
+/// invoices (`cargo xtask bench duplicates`).
+pub(super) const CLASSES: usize = 8;
+
+/// Which class each symbol belongs to.
+pub(super) struct Partition {
+    class_of: Vec<u8>,
+}
+
+impl Partition {
+    /// Classes of about equal total frequency over all texts: symbols go, most frequent
+    /// first, to the class with the fewest occurrences so far.
+    pub fn balanced(symbols: &Symbols) -> Partition {
+        let mut frequency = vec![0u64; symbols.alphabet];
+        for text in &symbols.texts {
+            for &s in text {
+                frequency[s as usize] += 1;
+            }
+        }
+        let mut by_frequency: Vec<usize> = (0..symbols.alphabet).collect();
+        by_frequency.sort_by_key(|&s| (std::cmp::Reverse(frequency[s]), s));
+        let mut load = [0u64; CLASSES];
+        let mut class_of = vec![0u8; symbols.alphabet];
+        for s in by_frequency {
+            let lightest = (0..CLASSES).min_by_key(|&c| (load[c], c)).unwrap_or(0);
+            class_of[s] = lightest as u8;
+            load[lightest] += frequency[s];
+        }
+        Partition { class_of }
+    }
+
+    /// A text split into its classes.
+    pub fn project(&self, text: &[u32]) -> Projection {
+        let mut parts: [Vec<u32>; CLASSES] = Default::default();
+        for &s in text {
+            parts[self.class_of[s as usize] as usize].push(s);
+        }
+        let mut counts: [Vec<(u32, u32)>; CLASSES] = Default::default();
+        for (part, counts) in parts.iter().zip(counts.iter_mut()) {
+            let mut sorted = part.clone();
+            sorted.sort_unstable();
+            for s in sorted {
+                match counts.last_mut() {
+                    Some((last, n)) if *last == s => *n += 1,
+                    _ => counts.push((s, 1)),
+                }
+            }
+        }
+        Projection { parts, counts }
+    }
+}
+
+/// One text's characters per class, in text order, and how often each symbol occurs.
+pub(super) struct Projection {
+    parts: [Vec<u32>; CLASSES],
+    /// Per class: `(symbol, occurrences)`, sorted by symbol.
+    counts: [Vec<(u32, u32)>; CLASSES],
+}
+
+/// `Σ_c min(count_x(c), count_y(c))` over two sorted count lists.
+fn common_counts(x: &[(u32, u32)], y: &[(u32, u32)]) -> usize {
+    let (mut i, mut j, mut sum) = (0, 0, 0usize);
+    while i < x.len() && j < y.len() {
+        match x[i].0.cmp(&y[j].0) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                sum += x[i].1.min(y[j].1) as usize;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    sum
+}
+
+/// One text's side of the bound, compared with many others: its class patterns are
+/// built on first use and kept.
+pub(super) struct ClassBound<'a> {
+    projection: &'a Projection,
+    alphabet: usize,
+    patterns: [Option<Pattern>; CLASSES],
+}
+
+impl<'a> ClassBound<'a> {
+    pub fn new(projection: &'a Projection, alphabet: usize) -> ClassBound<'a> {
+        ClassBound {
+            projection,
+            alphabet,
+            patterns: Default::default(),
+        }
+    }
+
+    /// Whether the bound leaves room for an LCS of `need` with `other`: `false` proves
+    /// `LCS < need`; `true` means the pair must be checked exactly.
+    pub fn may_reach(&mut self, other: &Projection, need: usize) -> bool {
+        if need == 0 {
+            return true;
+        }
+        let mine = self.projection;
+        let mut upper = [0usize; CLASSES];
+        for (c, u) in upper.iter_mut().enumerate() {
+            *u = common_counts(&mine.counts[c], &other.counts[c]);
+        }
+        let mut bound: usize = upper.iter().sum();
+        if bound < need {
+            return false;
+        }
+        let mut order: [usize; CLASSES] = std::array::from_fn(|c| c);
+        order.sort_by_key(|&c| std::cmp::Reverse(upper[c]));
+        for c in order {
+            // With one symbol on either side, the LCS is the count bound itself.
+            if mine.counts[c].len() <= 1 || other.counts[c].len() <= 1 {
+                continue;
+            }
+            let pattern =
+                self.patterns[c].get_or_insert_with(|| Pattern::new(&mine.parts[c], self.alphabet));
+            let lcs = pattern.lcs(&other.parts[c]);
+            bound = bound - upper[c] + lcs;
+            if bound < need {
+                return false;
+            }
+        }
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn naive_lcs(a: &[u32], b: &[u32]) -> usize {
+        let mut row = vec![0usize; b.len() + 1];
+        for &x in a {
+            let mut diag = 0;
+            for (j, &y) in b.iter().enumerate() {
+                let up = row[j + 1];
+                row[j + 1] = if x == y { diag + 1 } else { up.max(row[j]) };
+                diag = up;
+            }
+        }
+        row[b.len()]
+    }
+
+    fn symbols(texts: &[&str]) -> Symbols {
+        let chars: Vec<Vec<char>> = texts.iter().map(|t| t.chars().collect()).collect();
+        Symbols::new(chars.iter().map(Vec::as_slice))
+    }
+
+    proptest::proptest! {
+        /// The bound never rules out an LCS that is really there, and never lets through
+        /// a need above the count bound.
+        #[test]
+        fn the_bound_never_drops_a_reachable_lcs(
+            x in "[a-l ]{0,300}",
+            y in "[a-n ]{0,300}",
+            slack in 0usize..40,
+        ) {
+            let s = symbols(&[&x, &y]);
+            let partition = Partition::balanced(&s);
+            let (pa, pb) = (partition.project(&s.texts[0]), partition.project(&s.texts[1]));
+            let lcs = naive_lcs(&s.texts[0], &s.texts[1]);
+            let mut bound = ClassBound::new(&pa, s.alphabet);
+            proptest::prop_assert!(bound.may_reach(&pb, lcs));
+            proptest::prop_assert!(bound.may_reach(&pb, lcs.saturating_sub(slack)));
+            let counts: usize = (0..CLASSES).map(|c| common_counts(&pa.counts[c], &pb.counts[c])).sum();
+            proptest::prop_assert!(!bound.may_reach(&pb, counts + 1));
+        }
+    }
+
+    #[test]
+    fn same_letters_in_another_order_are_told_apart() {
+        // Equal character counts, so the count bound alone allows an LCS of 26, but the
+        // letters run backwards: the class LCS shows the order does not match.
+        let forward: String = ('a'..='z').collect();
+        let backward: String = forward.chars().rev().collect();
+        let s = symbols(&[&forward, &backward]);
+        let partition = Partition::balanced(&s);
+        let (pa, pb) = (
+            partition.project(&s.texts[0]),
+            partition.project(&s.texts[1]),
+        );
+        let mut bound = ClassBound::new(&pa, s.alphabet);
+        assert!(!bound.may_reach(&pb, 20));
+        // Each of the eight classes holds three or four letters; reversed, they have an
+        // LCS of one each, so the bound comes down to exactly 8.
+        assert!(bound.may_reach(&pb, 8));
+        assert!(!bound.may_reach(&pb, 9));
+    }
+
+    #[test]
+    fn classes_are_balanced_by_frequency() {
+        let s = symbols(&["aaaaaaaabbbbccdd efgh"]);
+        let partition = Partition::balanced(&s);
+        // 'a' (8 times) is alone in its class; nothing joins it while lighter ones exist.
+        let a = partition.class_of[s.texts[0][0] as usize];
+        let with_a = partition.class_of.iter().filter(|&&c| c == a).count();
+        assert_eq!(with_a, 1);
+    }
+}
