@@ -21,7 +21,7 @@
 //! A pair whose sum stays at or above the need after every class goes on to the exact,
 //! full LCS ([`super::lcs`]).
 
-use super::lcs::{Pattern, Symbols};
+use super::lcs::{LANES, Pattern, Symbols};
 
 /// How many classes the alphabet is split into. Fewer make each class's LCS cost more;
 /// more make each class's letters alike enough that its LCS is close to its counts and
@@ -101,6 +101,14 @@ fn common_counts(x: &[(u32, u32)], y: &[(u32, u32)]) -> usize {
     sum
 }
 
+/// A text to compare with, and the LCS it must reach.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Candidate {
+    /// Its index in the projections.
+    pub other: usize,
+    pub need: usize,
+}
+
 /// One text's side of the bound, compared with many others: its class patterns are
 /// built on first use and kept.
 pub(super) struct ClassBound<'a> {
@@ -118,37 +126,68 @@ impl<'a> ClassBound<'a> {
         }
     }
 
-    /// Whether the bound leaves room for an LCS of `need` with `other`: `false` proves
-    /// `LCS < need`; `true` means the pair must be checked exactly.
-    pub fn may_reach(&mut self, other: &Projection, need: usize) -> bool {
-        if need == 0 {
-            return true;
-        }
+    /// Keeps the candidates the bound leaves room for: each `(other, need)` whose
+    /// `LCS(mine, projections[other]) ≥ need` is still possible. Those dropped have a
+    /// smaller LCS for certain. Classes are computed in the same order for every
+    /// candidate (this text's largest first), [`LANES`] candidates at a time.
+    pub fn retain_reachable(
+        &mut self,
+        candidates: &mut Vec<Candidate>,
+        projections: &[Projection],
+    ) {
         let mine = self.projection;
-        let mut upper = [0usize; CLASSES];
-        for (c, u) in upper.iter_mut().enumerate() {
-            *u = common_counts(&mine.counts[c], &other.counts[c]);
-        }
-        let mut bound: usize = upper.iter().sum();
-        if bound < need {
-            return false;
-        }
+        let mut alive: Vec<(Candidate, usize, [usize; CLASSES])> = candidates
+            .iter()
+            .map(|&candidate| {
+                let other = &projections[candidate.other];
+                let upper: [usize; CLASSES] =
+                    std::array::from_fn(|c| common_counts(&mine.counts[c], &other.counts[c]));
+                (candidate, upper.iter().sum(), upper)
+            })
+            .filter(|&(candidate, bound, _)| bound >= candidate.need)
+            .collect();
         let mut order: [usize; CLASSES] = std::array::from_fn(|c| c);
-        order.sort_by_key(|&c| std::cmp::Reverse(upper[c]));
+        order.sort_by_key(|&c| std::cmp::Reverse(mine.parts[c].len()));
         for c in order {
             // With one symbol on either side, the LCS is the count bound itself.
-            if mine.counts[c].len() <= 1 || other.counts[c].len() <= 1 {
+            if mine.counts[c].len() <= 1 {
+                continue;
+            }
+            let todo: Vec<usize> = (0..alive.len())
+                .filter(|&i| {
+                    let (candidate, _, _) = alive[i];
+                    candidate.need > 0 && projections[candidate.other].counts[c].len() > 1
+                })
+                .collect();
+            if todo.is_empty() {
                 continue;
             }
             let pattern =
                 self.patterns[c].get_or_insert_with(|| Pattern::new(&mine.parts[c], self.alphabet));
-            let lcs = pattern.lcs(&other.parts[c]);
-            bound = bound - upper[c] + lcs;
-            if bound < need {
-                return false;
+            for chunk in todo.chunks(LANES) {
+                let texts: Vec<&[u32]> = chunk
+                    .iter()
+                    .map(|&i| projections[alive[i].0.other].parts[c].as_slice())
+                    .collect();
+                let lcs = pattern.lcs_lanes(&texts);
+                for (&i, lcs) in chunk.iter().zip(lcs) {
+                    let (_, bound, upper) = &mut alive[i];
+                    *bound = *bound - upper[c] + lcs;
+                }
             }
+            alive.retain(|&(candidate, bound, _)| bound >= candidate.need);
         }
-        true
+        candidates.clear();
+        candidates.extend(alive.into_iter().map(|(candidate, _, _)| candidate));
+    }
+
+    /// Whether the bound leaves room for an LCS of `need` with `other`: `false` proves
+    /// `LCS < need`. One candidate through [`ClassBound::retain_reachable`].
+    #[cfg(test)]
+    fn may_reach(&mut self, other: &Projection, need: usize) -> bool {
+        let mut candidates = vec![Candidate { other: 0, need }];
+        self.retain_reachable(&mut candidates, std::slice::from_ref(other));
+        !candidates.is_empty()
     }
 }
 

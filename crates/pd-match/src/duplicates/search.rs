@@ -4,7 +4,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use rapidfuzz::fuzz::{self, Args};
 
-use super::classes::{ClassBound, Partition, Projection};
+use super::classes::{Candidate, ClassBound, Partition, Projection};
 use super::lcs::{Pattern, Symbols};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -142,6 +142,7 @@ pub fn similar_pairs(
             let mut found = Vec::new();
             let mut pattern: Option<Pattern> = None;
             let mut classes = ClassBound::new(&projections[a], symbols.alphabet);
+            let mut candidates = Vec::new();
             for &b in &order[p + 1..] {
                 let text_b = &texts[b];
                 let total = text_a.len() + text_b.len();
@@ -161,11 +162,14 @@ pub fn similar_pairs(
                 if histogram_bound(text_a, text_b) > limit {
                     continue;
                 }
-                stats.class_checked += 1;
                 let need = total.saturating_sub(limit).div_ceil(2);
-                if !classes.may_reach(&projections[b], need) {
-                    continue;
-                }
+                candidates.push(Candidate { other: b, need });
+            }
+            stats.class_checked += candidates.len() as u64;
+            classes.retain_reachable(&mut candidates, &projections);
+            for Candidate { other: b, .. } in candidates {
+                let text_b = &texts[b];
+                let limit = max_distance(text_a.len() + text_b.len(), slack);
                 stats.verified += 1;
                 let pattern = pattern
                     .get_or_insert_with(|| Pattern::new(&symbols.texts[a], symbols.alphabet));
