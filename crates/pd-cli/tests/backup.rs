@@ -105,8 +105,8 @@ fn reseal(members: &mut [Member]) {
             );
         }
     }
-    let sums = serde_json::to_vec_pretty(&json!({"format": "pd-checksums/1", "files": files}))
-        .unwrap();
+    let sums =
+        serde_json::to_vec_pretty(&json!({"format": "pd-checksums/1", "files": files})).unwrap();
     for m in members.iter_mut() {
         if m.name == "pd-checksums.json" {
             m.data = sums.clone();
@@ -170,12 +170,21 @@ fn backup_restores_into_an_empty_library_without_loss() {
     assert_eq!(members.last().unwrap().name, "pd-checksums.json");
     let names: Vec<&str> = members.iter().map(|m| m.name.as_str()).collect();
     assert!(names.contains(&"manifest.json") && names.contains(&"metadata.json"));
-    let originals: Vec<&&str> = names.iter().filter(|n| n.starts_with("originals/")).collect();
+    let originals: Vec<&&str> = names
+        .iter()
+        .filter(|n| n.starts_with("originals/"))
+        .collect();
     assert_eq!(originals.len(), 30);
-    assert!(originals.iter().all(|n| n.matches('/').count() >= 2), "{originals:?}");
+    assert!(
+        originals.iter().all(|n| n.matches('/').count() >= 2),
+        "{originals:?}"
+    );
     assert!(names.contains(&"originals/Acme Insurance/Contract 2019-10 Acme 535.pdf"));
     assert_eq!(
-        names.iter().filter(|n| n.starts_with("thumbnails/")).count(),
+        names
+            .iter()
+            .filter(|n| n.starts_with("thumbnails/"))
+            .count(),
         30
     );
     assert!(names.iter().any(|n| n.starts_with("archive/")));
@@ -262,7 +271,11 @@ fn backup_goes_where_it_is_told_and_never_overwrites() {
         .collect();
     names.sort();
     assert_eq!(names.len(), 2, "{names:?}");
-    assert!(names.iter().all(|n| n.ends_with(".tar.gz") && !n.starts_with('.')));
+    assert!(
+        names
+            .iter()
+            .all(|n| n.ends_with(".tar.gz") && !n.starts_with('.'))
+    );
 
     // An empty library's backup restores too: the tag comes back.
     let second = Library::new();
@@ -292,11 +305,22 @@ fn hostile_archives_are_refused_and_nothing_is_written() {
 
     let mut m = good.clone();
     m.insert(2, Member::file("../escaped.pdf", b"%PDF".to_vec()));
-    cases.push(("traversal", forge("traversal.tar.gz", &m), "contains \"..\""));
+    cases.push((
+        "traversal",
+        forge("traversal.tar.gz", &m),
+        "contains \"..\"",
+    ));
 
     let mut m = good.clone();
-    m.insert(2, Member::file("originals/../../escaped.pdf", b"%PDF".to_vec()));
-    cases.push(("inner traversal", forge("inner.tar.gz", &m), "contains \"..\""));
+    m.insert(
+        2,
+        Member::file("originals/../../escaped.pdf", b"%PDF".to_vec()),
+    );
+    cases.push((
+        "inner traversal",
+        forge("inner.tar.gz", &m),
+        "contains \"..\"",
+    ));
 
     let mut m = good.clone();
     m.insert(2, Member::file("/tmp/pd-absolute.pdf", b"%PDF".to_vec()));
@@ -374,18 +398,30 @@ fn hostile_archives_are_refused_and_nothing_is_written() {
     let i = m.iter().position(|m| m.name == "manifest.json").unwrap();
     m[i].data = b"[{\"model\": \"documents.tag\", \"pk\": 1,".to_vec();
     reseal(&mut m);
-    cases.push(("malformed manifest", forge("manifest.tar.gz", &m), "manifest.json"));
+    cases.push((
+        "malformed manifest",
+        forge("manifest.tar.gz", &m),
+        "manifest.json",
+    ));
 
     // A changed original: its checksum in pd-checksums.json no longer matches.
     let mut m = good.clone();
     m[original].data[0] ^= 0xff;
-    cases.push(("wrong checksum", forge("corrupt.tar.gz", &m), "checksum mismatch"));
+    cases.push((
+        "wrong checksum",
+        forge("corrupt.tar.gz", &m),
+        "checksum mismatch",
+    ));
 
     // The same, resealed: the manifest's checksum of the original still catches it.
     let mut m = good.clone();
     m[original].data[0] ^= 0xff;
     reseal(&mut m);
-    cases.push(("resealed", forge("resealed.tar.gz", &m), "checksum mismatch"));
+    cases.push((
+        "resealed",
+        forge("resealed.tar.gz", &m),
+        "checksum mismatch",
+    ));
 
     // A member that pd-checksums.json does not list.
     let mut m = good.clone();
@@ -400,7 +436,11 @@ fn hostile_archives_are_refused_and_nothing_is_written() {
     let bytes = std::fs::read(&archive).unwrap();
     let cut = target.root().join("truncated.tar.gz");
     std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
-    cases.push(("truncated", cut, "not a readable .tar.gz|truncated|incomplete"));
+    cases.push((
+        "truncated",
+        cut,
+        "not a readable .tar.gz|truncated|incomplete",
+    ));
 
     let plain = target.root().join("plain.tar");
     std::fs::write(&plain, b"not gzip at all").unwrap();
@@ -422,5 +462,8 @@ fn hostile_archives_are_refused_and_nothing_is_written() {
     // pd verify names the corrupt member of a backup.
     let corrupt = &cases.iter().find(|c| c.0 == "wrong checksum").unwrap().1;
     let report = target.expect_json(1, &["verify", &s(corrupt)], &[]);
-    assert_eq!(report["corrupt"][0]["path"].as_str(), Some(good[original].name.as_str()));
+    assert_eq!(
+        report["corrupt"][0]["path"].as_str(),
+        Some(good[original].name.as_str())
+    );
 }

@@ -54,7 +54,8 @@ pub struct VerifyReport {
     /// Paths the manifest names that would leave the export (`..`, absolute, symlinks).
     pub unsafe_paths: Vec<String>,
     /// Files an interrupted `pd export` had already renamed into place beside this
-    /// (still complete) export; the next export run takes them in.
+    /// (still complete) export, or was about to delete; the next export run completes
+    /// the update.
     pub interrupted_export: Vec<String>,
 }
 
