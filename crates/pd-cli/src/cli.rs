@@ -95,13 +95,21 @@ pub enum Command {
     /// folder prefixes, passphrases. Every file and SHA-256 is checked before anything
     /// is written; then all is imported in one transaction, or nothing.
     Import(crate::commands::import::ImportArgs),
-    /// Re-hash an export against its manifest: missing, extra and corrupt files; exit
-    /// code 1 when anything is wrong.
+    /// Re-hash an export (directory, ZIP or pd backup) against its manifest: missing,
+    /// extra and corrupt files; exit code 1 when anything is wrong.
     Verify(crate::commands::import::VerifyArgs),
     /// Export the library in paperless-ngx 3's format (directory or ZIP), incrementally:
     /// an unchanged library writes no file, and the previous export stays intact until
     /// the new one is complete.
     Export(crate::commands::export::ExportArgs),
+    /// Write the whole library into one .tar.gz: documents in a folder tree named by the
+    /// library's filename template (else correspondent/title), thumbnails, archives, the
+    /// full manifest, every file's SHA-256, the pd version and the database migration.
+    Backup(crate::commands::backup::BackupArgs),
+    /// Restore a pd backup into an empty library (or, with --merge, a non-empty one).
+    /// Every member and SHA-256 is checked, and hostile or newer archives refused, before
+    /// anything is written; then all is restored in one transaction, or nothing.
+    Restore(crate::commands::backup::RestoreArgs),
 }
 
 #[derive(Debug, Args)]

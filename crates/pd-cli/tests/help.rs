@@ -41,6 +41,8 @@ const COMMANDS: &[&[&str]] = &[
     &["import"],
     &["verify"],
     &["export"],
+    &["backup"],
+    &["restore"],
 ];
 
 #[test]

@@ -38,6 +38,21 @@ pub enum Error {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// A backup archive is malformed or hostile (a member that is no regular file, a
+    /// duplicate, more data than it declares).
+    #[error("refusing the backup {path}: {reason}")]
+    Archive { path: PathBuf, reason: String },
+    /// A backup from a newer schema than this pd knows.
+    #[error(
+        "the backup {path} was made by pd {pd_version} at database migration {migration}, \
+         but this pd only knows migrations up to {known}: restore it with pd {pd_version} or newer"
+    )]
+    TooNew {
+        path: PathBuf,
+        pd_version: String,
+        migration: i64,
+        known: i64,
+    },
     /// The library (database or media folder) failed.
     #[error(transparent)]
     Store(#[from] pd_store::Error),

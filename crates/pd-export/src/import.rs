@@ -219,6 +219,11 @@ pub async fn import(store: &Store, source: &Path, opts: &ImportOptions) -> Resul
     } else {
         Some(store.media().lock()?)
     };
+    let recovered = if opts.dry_run {
+        0
+    } else {
+        crate::placing::recover(store).await?
+    };
     let mut tx = store.db().begin().await?;
     if !opts.merge {
         let c = tx.library_counts().await?;
@@ -273,6 +278,11 @@ pub async fn import(store: &Store, source: &Path, opts: &ImportOptions) -> Resul
         bytes_placed: 0,
         warnings: std::mem::take(&mut data.warnings),
     };
+    if recovered > 0 {
+        report.warnings.push(format!(
+            "removed {recovered} files an interrupted import had left in the media folder"
+        ));
+    }
     if opts.dry_run {
         tx.rollback().await?;
         report.imported.other_records = data.other_records.len();
@@ -281,6 +291,11 @@ pub async fn import(store: &Store, source: &Path, opts: &ImportOptions) -> Resul
 
     write_rows(&mut tx, &data, &planned, &mut report).await?;
     let mut placed: Vec<PathBuf> = Vec::new();
+    let targets = planned
+        .iter()
+        .flat_map(|d| d.files.iter().map(|f| f.target.clone()))
+        .collect();
+    crate::placing::begin(store, targets)?;
     let result = place_files(&planned, &mut placed, &mut report);
     let result = match result {
         Ok(()) => tx.commit().await.map_err(Error::from),
@@ -291,8 +306,10 @@ pub async fn import(store: &Store, source: &Path, opts: &ImportOptions) -> Resul
     };
     if let Err(e) = result {
         remove_placed(store, &placed);
+        crate::placing::end(store);
         return Err(e);
     }
+    crate::placing::end(store);
     Ok(report)
 }
 

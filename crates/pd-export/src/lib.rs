@@ -20,7 +20,11 @@
 //!   (`paperless_records`, see [`pd_store::db::PaperlessRecord`]) for a later export.
 //! - [`export()`] — `pd export`: the library as a paperless-ngx 3 export, incremental
 //!   (an unchanged library writes no file) and atomic (staged files, manifest last).
-//! - [`verify()`] — `pd verify`: missing, extra and corrupt files of an export.
+//! - [`verify()`] — `pd verify`: missing, extra and corrupt files of an export (or a
+//!   backup archive).
+//! - [`backup()`] / [`restore()`] — `pd backup` / `pd restore`: the library in one
+//!   `.tar.gz` (a pd export plus a header naming the pd version and database migration),
+//!   streamed out, and restored only after every member passed its checks.
 //!
 //! ```
 //! use pd_export::{Record, verify, VerifyOptions};
@@ -42,16 +46,22 @@
 //! # let _: Option<Record> = None;
 //! ```
 
+pub mod backup;
 pub mod convert;
 pub mod crypt;
 mod error;
 pub mod export;
 mod import;
 pub mod manifest;
+mod placing;
 mod plan;
 mod source;
 mod verify;
 
+pub use backup::{
+    BackupHeader, BackupLimits, BackupOptions, BackupReport, RestoreOptions, RestoreReport, backup,
+    restore,
+};
 pub use error::{Error, Result};
 pub use export::{ExportOptions, ExportReport, export};
 pub use import::{ImportCounts, ImportOptions, ImportReport, import, read_export};

@@ -39,6 +39,8 @@ pub enum SourceKind {
     Directory,
     /// A ZIP file (`-z`).
     Zip,
+    /// A `pd backup` archive (`.tar.gz`).
+    Backup,
 }
 
 /// An opened export: its root directory, manifests and metadata.
@@ -64,19 +66,17 @@ impl ExportSource {
         let (root, kind, unpacked) = if meta.is_dir() {
             (path.to_owned(), SourceKind::Directory, None)
         } else if is_zip(path)? {
-            let dir = match work_dir {
-                Some(w) => {
-                    fs::create_dir_all(w).map_err(|e| Error::io("cannot create", w, e))?;
-                    tempfile::Builder::new().prefix(".pd-import-").tempdir_in(w)
-                }
-                None => tempfile::Builder::new().prefix("pd-import-").tempdir(),
-            }
-            .map_err(|e| Error::io("cannot create a temporary directory for", path, e))?;
+            let dir = temp_dir(work_dir, path)?;
             unzip(path, dir.path(), limits)?;
             (dir.path().to_owned(), SourceKind::Zip, Some(dir))
+        } else if crate::backup::archive::is_gzip(path)? {
+            let dir = temp_dir(work_dir, path)?;
+            let limits = crate::backup::BackupLimits::default();
+            crate::backup::archive::unpack(path, dir.path(), &limits, &|_, _| {})?;
+            (dir.path().to_owned(), SourceKind::Backup, Some(dir))
         } else {
             return Err(Error::Invalid(format!(
-                "{} is neither an export directory nor a ZIP file",
+                "{} is neither an export directory nor a ZIP file nor a pd backup",
                 path.display()
             )));
         };
@@ -153,6 +153,18 @@ impl ExportSource {
         }
         Ok(real)
     }
+}
+
+/// A temporary directory to unpack `path` into, under `work_dir` when given.
+fn temp_dir(work_dir: Option<&Path>, path: &Path) -> Result<tempfile::TempDir> {
+    match work_dir {
+        Some(w) => {
+            fs::create_dir_all(w).map_err(|e| Error::io("cannot create", w, e))?;
+            tempfile::Builder::new().prefix(".pd-import-").tempdir_in(w)
+        }
+        None => tempfile::Builder::new().prefix("pd-import-").tempdir(),
+    }
+    .map_err(|e| Error::io("cannot create a temporary directory for", path, e))
 }
 
 /// Refuses empty, absolute and `..` paths.

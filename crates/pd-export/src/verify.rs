@@ -53,6 +53,10 @@ pub struct VerifyReport {
     pub extra: Vec<String>,
     /// Paths the manifest names that would leave the export (`..`, absolute, symlinks).
     pub unsafe_paths: Vec<String>,
+    /// Files an interrupted `pd export` had already renamed into place beside this
+    /// (still complete) export, or was about to delete; the next export run completes
+    /// the update.
+    pub interrupted_export: Vec<String>,
 }
 
 impl VerifyReport {
@@ -179,6 +183,7 @@ pub fn verify(path: &Path, opts: &VerifyOptions) -> Result<VerifyReport> {
         corrupt: Vec::new(),
         extra: Vec::new(),
         unsafe_paths: Vec::new(),
+        interrupted_export: Vec::new(),
     };
     for (e, outcome) in expected.iter().zip(outcomes) {
         match outcome? {
@@ -195,6 +200,7 @@ pub fn verify(path: &Path, opts: &VerifyOptions) -> Result<VerifyReport> {
     known.insert(METADATA_FILE.into());
     known.insert(VERSION_FILE.into());
     known.insert(crate::export::sink::CHECKSUMS_FILE.into());
+    known.insert(crate::backup::HEADER_FILE.into());
     for m in export.manifests() {
         if let Ok(rel) = m.strip_prefix(export.root()) {
             known.insert(normalise(&rel.to_string_lossy()));
@@ -202,8 +208,29 @@ pub fn verify(path: &Path, opts: &VerifyOptions) -> Result<VerifyReport> {
     }
     let mut present = Vec::new();
     walk(export.root(), export.root(), &mut present)?;
-    report.extra = present.into_iter().filter(|p| !known.contains(p)).collect();
+    // What an interrupted export left: its temporary files, and the files it had renamed
+    // into place before it was stopped (listed in its commit journal).
+    let journal = export.root().join(crate::export::sink::COMMIT_JOURNAL);
+    let pending: BTreeSet<String> = std::fs::read(&journal)
+        .ok()
+        .and_then(|b| serde_json::from_slice::<Vec<String>>(&b).ok())
+        .unwrap_or_default()
+        .iter()
+        .map(|p| normalise(p))
+        .collect();
+    for p in present.into_iter().filter(|p| !known.contains(p)) {
+        let leftover = p
+            .rsplit('/')
+            .next()
+            .is_some_and(|n| n.starts_with(crate::export::sink::TMP_PREFIX));
+        if leftover || pending.contains(&p) {
+            report.interrupted_export.push(p);
+        } else {
+            report.extra.push(p);
+        }
+    }
     report.extra.sort();
+    report.interrupted_export.sort();
     Ok(report)
 }
 

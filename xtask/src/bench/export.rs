@@ -4,7 +4,9 @@
 //! 8 KiB thumbnails — next to paperless-ngx 3.0.5's `document_exporter` /
 //! `document_importer` on 1,000 documents. With `/usr/bin/time` installed, each command's
 //! peak resident memory is shown too. Each of R runs (3 by default) starts
-//! from an empty export folder and a new library; the median run is compared.
+//! from an empty export folder and a new library; the median run is compared. Then
+//! `pd backup` of the library and `pd restore` of that backup into a new library are
+//! timed the same way (paperless-ngx has no counterpart).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -50,6 +52,8 @@ pub fn run(args: &[String]) -> Result<()> {
     let library = dir.join("library");
     let export = dir.join("export");
     let imported = dir.join("imported");
+    let backups = dir.join("backups");
+    let restored = dir.join("restored");
     let generated = run_json(
         Command::new(release.join("examples/bench_library"))
             .arg(&library)
@@ -64,10 +68,11 @@ pub fn run(args: &[String]) -> Result<()> {
     );
 
     let (mut fulls, mut reruns, mut imports) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut backup_runs, mut restore_runs) = (Vec::new(), Vec::new());
     for round in 1..=runs {
         println!("run {round} of {runs}:");
         // The library is reused; every run starts from no export and no imported library.
-        for stale in [&export, &imported] {
+        for stale in [&export, &imported, &backups, &restored] {
             if stale.exists() {
                 std::fs::remove_dir_all(stale)
                     .with_context(|| format!("removing {}", stale.display()))?;
@@ -130,7 +135,52 @@ pub fn run(args: &[String]) -> Result<()> {
         fulls.push(full);
         reruns.push(rerun);
         imports.push(import);
+
+        std::fs::create_dir_all(&backups)
+            .with_context(|| format!("creating {}", backups.display()))?;
+        let backup = timed(&pd, &library, &["backup".as_ref(), backups.as_os_str()])?;
+        let archive = PathBuf::from(backup.report["archive"].as_str().unwrap_or_default());
+        println!(
+            "backup:           {:>8.3} s  {} members, {:.1} MB in, {:.1} MB archive{}",
+            backup.seconds,
+            backup.report["header"]["files"],
+            backup.report["header"]["bytes"]
+                .as_f64()
+                .unwrap_or(f64::NAN)
+                / 1e6,
+            backup.report["archive_bytes"].as_f64().unwrap_or(f64::NAN) / 1e6,
+            backup.memory()
+        );
+        run_json(
+            Command::new(&pd)
+                .arg("--data-dir")
+                .arg(&restored)
+                .args(["--json", "init"]),
+        )?;
+        let restore = timed(&pd, &restored, &["restore".as_ref(), archive.as_os_str()])?;
+        let documents = restore.report["import"]["imported"]["documents"]
+            .as_u64()
+            .unwrap_or(0);
+        println!(
+            "restore:          {:>8.3} s  {documents} documents, {} members checked{}",
+            restore.seconds,
+            restore.report["files_checked"],
+            restore.memory()
+        );
+        if documents != docs as u64 {
+            bail!("restore wrote {documents} documents of {docs}");
+        }
+        backup_runs.push(backup);
+        restore_runs.push(restore);
     }
+    let (backup, restore) = (median(backup_runs), median(restore_runs));
+    println!(
+        "median of {runs}: backup {:.3} s{}; restore {:.3} s{}",
+        backup.seconds,
+        backup.memory(),
+        restore.seconds,
+        restore.memory()
+    );
     let (full, rerun, import) = (median(fulls), median(reruns), median(imports));
     println!(
         "median of {runs}: full export {:.3} s{}; unchanged re-run {:.3} s{}; import {:.3} s{}",

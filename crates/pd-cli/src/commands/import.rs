@@ -28,7 +28,7 @@ pub struct ImportArgs {
 
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
-    /// The export: a directory with manifest.json, or a ZIP file.
+    /// The export: a directory with manifest.json, a ZIP file, or a pd backup (.tar.gz).
     pub export: PathBuf,
 }
 
@@ -130,6 +130,12 @@ fn human_verify(r: &VerifyReport) -> String {
     }
     for u in &r.unsafe_paths {
         text.push_str(&format!("unsafe path: {u}\n"));
+    }
+    if !r.interrupted_export.is_empty() {
+        text.push_str(&format!(
+            "{} files of an interrupted export beside it (the next pd export completes it).\n",
+            r.interrupted_export.len()
+        ));
     }
     text.push_str(if r.is_clean() {
         "The export is complete and intact.\n"

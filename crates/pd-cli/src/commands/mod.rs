@@ -1,5 +1,6 @@
 //! One module per command: map flags to a library call, print the report.
 
+pub(crate) mod backup;
 pub(crate) mod classifier;
 mod consume;
 mod documents;
@@ -64,6 +65,8 @@ pub async fn run(cli: Cli, out: &Output) -> Result<Status> {
         Command::Import(args) => import::import(&config, &args, out).await,
         Command::Verify(args) => import::verify(&config, &args, out),
         Command::Export(args) => export::run(&open(&config).await?, &args, out).await,
+        Command::Backup(args) => backup::backup(&open(&config).await?, &args, out).await,
+        Command::Restore(args) => backup::restore(&config, &args, out).await,
     }
 }
 

@@ -64,6 +64,9 @@ pub struct ExportOptions {
     pub kdf_iterations: u32,
     /// Fault injection for tests: fail after this many file writes and renames.
     pub fail_after_writes: Option<usize>,
+    /// The template `use_filename_format` names files with, instead of the library's
+    /// (storage paths still take precedence).
+    pub naming: Option<pd_store::naming::NamingOptions>,
 }
 
 impl Default for ExportOptions {
@@ -82,6 +85,7 @@ impl Default for ExportOptions {
             passphrase: None,
             kdf_iterations: crypt::DEFAULT_ITERATIONS,
             fail_after_writes: None,
+            naming: None,
         }
     }
 }
@@ -185,12 +189,123 @@ pub async fn export(store: &Store, target: &Path, opts: &ExportOptions) -> Resul
         )));
     }
     let _lock = store.media().lock()?;
+    let previous = if opts.zip { None } else { Some(target) };
+    let Prepared {
+        mut report,
+        files,
+        split,
+        metadata: metadata_bytes,
+        manifest: manifest_bytes,
+    } = prepare(store, opts, previous).await?;
+    report.target = target.to_owned();
+
+    let mut sink = if opts.zip {
+        let name = opts.zip_name.clone().unwrap_or_else(default_zip_name);
+        let file = Path::new(&name).with_extension("zip");
+        report.zip = Some(target.join(&file));
+        Sink::Zip(Box::new(ZipSink::create(target, &file.to_string_lossy())?))
+    } else {
+        Sink::Dir(Box::new(DirSink::open(
+            target,
+            opts.compare_checksums,
+            opts.fail_after_writes,
+        )?))
+    };
+    let mut sums = Checksums {
+        format: Checksums::FORMAT.into(),
+        files: Default::default(),
+    };
+    for f in files {
+        let sum = match &mut sink {
+            Sink::Dir(s) => s.add_file(&f.rel, &f.source, f.checksum.as_deref())?,
+            Sink::Zip(s) => s.add_file(&f.rel, &f.source)?,
+        };
+        sums.files.insert(f.rel, sum);
+    }
+    let add_json = |sink: &mut Sink, sums: &mut Checksums, rel: &str, bytes: &[u8]| -> Result<()> {
+        let sum: FileSum = match sink {
+            Sink::Dir(s) => s.add_json(rel, bytes)?,
+            Sink::Zip(s) => s.add_json(rel, bytes)?,
+        };
+        sums.files.insert(rel.to_owned(), sum);
+        Ok(())
+    };
+    for (rel, bytes) in &split {
+        add_json(&mut sink, &mut sums, rel, bytes)?;
+    }
+    add_json(&mut sink, &mut sums, METADATA_FILE, &metadata_bytes)?;
+    let manifest_sum = FileSum {
+        sha256: pd_store::media::sha256_bytes(&manifest_bytes),
+        size: manifest_bytes.len() as u64,
+    };
+    sums.files.insert(MANIFEST_FILE.into(), manifest_sum);
+    let checksums_bytes = checksums_json(&sums)?;
+    let mut ignore = Checksums::default();
+    add_json(&mut sink, &mut ignore, CHECKSUMS_FILE, &checksums_bytes)?;
+    add_json(&mut sink, &mut ignore, MANIFEST_FILE, &manifest_bytes)?;
+
+    match sink {
+        Sink::Dir(mut s) => {
+            report.files_deleted = s.commit(opts.delete)?;
+            report.files_written = s.written.len();
+            report.files_unchanged = s.unchanged;
+            report.bytes_written = s.bytes;
+        }
+        Sink::Zip(s) => {
+            report.files_written = s.written.len();
+            report.bytes_written = s.bytes;
+            report.files_deleted = s.commit(opts.delete)?;
+        }
+    }
+    Ok(report)
+}
+
+/// `pd-checksums.json`'s bytes.
+pub(crate) fn checksums_json(sums: &Checksums) -> Result<Vec<u8>> {
+    let mut bytes = serde_json::to_vec_pretty(sums)
+        .map_err(|e| Error::Invalid(format!("cannot write the checksums: {e}")))?;
+    bytes.push(b'\n');
+    Ok(bytes)
+}
+
+/// One library file an export copies.
+#[derive(Debug, Clone)]
+pub(crate) struct PlannedFile {
+    /// Its path inside the export.
+    pub rel: String,
+    /// The stored file.
+    pub source: PathBuf,
+    /// The library's SHA-256 of it (originals and archives).
+    pub checksum: Option<String>,
+}
+
+/// An export ready to be written: every record serialised, every file chosen.
+pub(crate) struct Prepared {
+    /// The report so far (counts, warnings, encryption).
+    pub report: ExportReport,
+    /// The document files, in document order.
+    pub files: Vec<PlannedFile>,
+    /// Split manifests (`-sm`): path and bytes.
+    pub split: Vec<(String, Vec<u8>)>,
+    /// `metadata.json`.
+    pub metadata: Vec<u8>,
+    /// `manifest.json`.
+    pub manifest: Vec<u8>,
+}
+
+/// Reads the library and builds everything an export writes but the checksums file.
+/// `previous` is an earlier export whose passphrase salt and tokens may be reused. The
+/// caller holds the media lock.
+pub(crate) async fn prepare(
+    store: &Store,
+    opts: &ExportOptions,
+    previous: Option<&Path>,
+) -> Result<Prepared> {
     let mut report = ExportReport {
-        target: target.to_owned(),
         version: EXPORT_VERSION.into(),
         ..ExportReport::default()
     };
-    let (mut head, mut docs, tail) = collect(store, opts, &mut report).await?;
+    let (mut head, docs, tail) = collect(store, opts, &mut report).await?;
 
     // Secrets: reuse the previous export's salt and tokens when they still match, so an
     // unchanged library gives a byte-identical manifest.
@@ -207,11 +322,7 @@ pub async fn export(store: &Store, target: &Path, opts: &ExportOptions) -> Resul
             None
         }
         Some(passphrase) => {
-            let previous = if opts.zip {
-                None
-            } else {
-                previous_crypto(target, opts)
-            };
+            let previous = previous.and_then(|target| previous_crypto(target, opts));
             let params = match &previous {
                 Some((params, _)) => params.clone(),
                 None => crypt::new_params(opts.kdf_iterations)?,
@@ -246,103 +357,57 @@ pub async fn export(store: &Store, target: &Path, opts: &ExportOptions) -> Resul
         metadata["__crypto__"] = serde_json::to_value(params)
             .map_err(|e| Error::Invalid(format!("cannot write the metadata: {e}")))?;
     }
-    let metadata_bytes = records::pretty(&metadata);
+    let metadata = records::pretty(&metadata);
 
-    let mut sink = if opts.zip {
-        let name = opts.zip_name.clone().unwrap_or_else(default_zip_name);
-        let file = Path::new(&name).with_extension("zip");
-        report.zip = Some(target.join(&file));
-        Sink::Zip(Box::new(ZipSink::create(target, &file.to_string_lossy())?))
-    } else {
-        Sink::Dir(Box::new(DirSink::open(
-            target,
-            opts.compare_checksums,
-            opts.fail_after_writes,
-        )?))
-    };
-    let mut sums = Checksums {
-        format: Checksums::FORMAT.into(),
-        files: Default::default(),
-    };
     let media = store.media();
-    for d in &mut docs {
+    let mut files = Vec::new();
+    for d in &docs {
         if opts.data_only {
             continue;
         }
-        let mut files = vec![(
-            d.names.original.clone(),
-            media.original_path(&d.doc)?,
-            Some(d.doc.checksum.clone()),
-        )];
+        files.push(PlannedFile {
+            rel: d.names.original.clone(),
+            source: media.original_path(&d.doc)?,
+            checksum: Some(d.doc.checksum.clone()),
+        });
         if !opts.no_thumbnail {
-            files.push((
-                d.names.thumbnail.clone(),
-                media.thumbnail_path(&d.doc),
-                None,
-            ));
+            files.push(PlannedFile {
+                rel: d.names.thumbnail.clone(),
+                source: media.thumbnail_path(&d.doc),
+                checksum: None,
+            });
         }
         if !opts.no_archive
             && let Some(path) = media.archive_path(&d.doc)?
         {
-            files.push((
-                d.names.archive.clone(),
-                path,
-                d.doc.archive_checksum.clone(),
-            ));
-        }
-        for (rel, src, checksum) in files {
-            let sum = match &mut sink {
-                Sink::Dir(s) => s.add_file(&rel, &src, checksum.as_deref())?,
-                Sink::Zip(s) => s.add_file(&rel, &src)?,
-            };
-            sums.files.insert(rel, sum);
+            files.push(PlannedFile {
+                rel: d.names.archive.clone(),
+                source: path,
+                checksum: d.doc.archive_checksum.clone(),
+            });
         }
     }
-    let add_json = |sink: &mut Sink, sums: &mut Checksums, rel: &str, bytes: &[u8]| -> Result<()> {
-        let sum: FileSum = match sink {
-            Sink::Dir(s) => s.add_json(rel, bytes)?,
-            Sink::Zip(s) => s.add_json(rel, bytes)?,
-        };
-        sums.files.insert(rel.to_owned(), sum);
-        Ok(())
+    let split = if opts.split_manifest {
+        docs.iter()
+            .map(|d| {
+                let bytes = records::manifest_bytes(
+                    std::iter::once(&d.record)
+                        .chain(&d.notes)
+                        .chain(&d.instances),
+                );
+                (d.names.manifest.clone(), bytes)
+            })
+            .collect()
+    } else {
+        Vec::new()
     };
-    if opts.split_manifest {
-        for d in &docs {
-            let bytes = records::manifest_bytes(
-                std::iter::once(&d.record)
-                    .chain(&d.notes)
-                    .chain(&d.instances),
-            );
-            add_json(&mut sink, &mut sums, &d.names.manifest, &bytes)?;
-        }
-    }
-    add_json(&mut sink, &mut sums, METADATA_FILE, &metadata_bytes)?;
-    let manifest_sum = FileSum {
-        sha256: pd_store::media::sha256_bytes(&manifest_bytes),
-        size: manifest_bytes.len() as u64,
-    };
-    sums.files.insert(MANIFEST_FILE.into(), manifest_sum);
-    let mut checksums_bytes = serde_json::to_vec_pretty(&sums)
-        .map_err(|e| Error::Invalid(format!("cannot write the checksums: {e}")))?;
-    checksums_bytes.push(b'\n');
-    let mut ignore = Checksums::default();
-    add_json(&mut sink, &mut ignore, CHECKSUMS_FILE, &checksums_bytes)?;
-    add_json(&mut sink, &mut ignore, MANIFEST_FILE, &manifest_bytes)?;
-
-    match sink {
-        Sink::Dir(mut s) => {
-            report.files_deleted = s.commit(opts.delete)?;
-            report.files_written = s.written.len();
-            report.files_unchanged = s.unchanged;
-            report.bytes_written = s.bytes;
-        }
-        Sink::Zip(s) => {
-            report.files_written = s.written.len();
-            report.bytes_written = s.bytes;
-            report.files_deleted = s.commit(opts.delete)?;
-        }
-    }
-    Ok(report)
+    Ok(Prepared {
+        report,
+        files,
+        split,
+        metadata,
+        manifest: manifest_bytes,
+    })
 }
 
 fn default_zip_name() -> String {
@@ -425,18 +490,21 @@ async fn collect(
     all.sort_by_key(|d| d.id);
     let mut used: HashSet<String> = HashSet::new();
     let mut docs = Vec::with_capacity(all.len());
+    let lookup = if opts.use_filename_format {
+        Some(pd_store::FilenameLookup::load(&mut conn).await?)
+    } else {
+        None
+    };
+    let naming = opts.naming.as_ref().unwrap_or(store.naming());
     for doc in all {
-        let ctx = if opts.use_filename_format {
-            Some(store.filename_context(&mut conn, &doc).await?)
-        } else {
-            None
+        let ctx = match &lookup {
+            Some(lookup) => Some(store.filename_context_with(&mut conn, &doc, lookup).await?),
+            None => None,
         };
         let mut counter = 0;
         let base = loop {
             let candidate = match &ctx {
-                Some(ctx) => {
-                    pd_store::naming::generate_filename(ctx, store.naming(), counter, false).path
-                }
+                Some(ctx) => pd_store::naming::generate_filename(ctx, naming, counter, false).path,
                 None => pd_store::naming::public_filename(
                     &doc,
                     doc.correspondent

@@ -23,6 +23,10 @@ pub const TMP_PREFIX: &str = ".pd-export-tmp-";
 /// pd's own record of every exported file's SHA-256 and size (ignored by paperless-ngx,
 /// whose importer only reads `manifest.json`, `*-manifest.json` and `metadata.json`).
 pub const CHECKSUMS_FILE: &str = "pd-checksums.json";
+/// While staged files are renamed into place (and, with `delete`, stale files removed),
+/// the list of them (removed at the end; a killed export leaves it, `pd verify` reads
+/// it, the next export removes it).
+pub const COMMIT_JOURNAL: &str = ".pd-export-tmp-commit.json";
 
 /// One file's SHA-256 and size, as [`CHECKSUMS_FILE`] lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -298,7 +302,33 @@ impl DirSink {
     /// last, lands last); then, with `delete`, removes every file of the snapshot that
     /// this run did not claim and the folders that leaves empty. Returns the deleted paths.
     pub fn commit(&mut self, delete: bool) -> Result<Vec<String>> {
-        for staged in std::mem::take(&mut self.staged) {
+        let journal = self.root.join(COMMIT_JOURNAL);
+        let staged = std::mem::take(&mut self.staged);
+        let doomed: Vec<String> = if delete {
+            self.snapshot.difference(&self.claimed).cloned().collect()
+        } else {
+            Vec::new()
+        };
+        if !staged.is_empty() || !doomed.is_empty() {
+            let names: Vec<String> = staged
+                .iter()
+                .filter_map(|s| s.dest.strip_prefix(&self.root).ok())
+                .map(|p| p.to_string_lossy().replace('\\', "/"))
+                .chain(doomed.iter().cloned())
+                .collect();
+            let bytes = serde_json::to_vec(&names)
+                .map_err(|e| Error::Invalid(format!("cannot write {COMMIT_JOURNAL}: {e}")))?;
+            let mut tmp = tempfile::Builder::new()
+                .prefix(TMP_PREFIX)
+                .tempfile_in(&self.root)
+                .map_err(io_err("cannot create a temporary file in", &self.root))?;
+            tmp.write_all(&bytes)
+                .and_then(|()| tmp.as_file().sync_all())
+                .map_err(io_err("cannot write", &journal))?;
+            tmp.persist(&journal)
+                .map_err(|e| Error::io("cannot rename into", &journal, e.error))?;
+        }
+        for staged in staged {
             self.tick()?;
             let rel = staged
                 .dest
@@ -313,7 +343,7 @@ impl DirSink {
         }
         let mut deleted = Vec::new();
         if delete {
-            for rel in self.snapshot.difference(&self.claimed) {
+            for rel in &doomed {
                 let path = self.root.join(rel);
                 fs::remove_file(&path).map_err(io_err("cannot remove", &path))?;
                 if let Some(parent) = path.parent() {
@@ -321,6 +351,9 @@ impl DirSink {
                 }
                 deleted.push(rel.clone());
             }
+        }
+        if journal.exists() {
+            fs::remove_file(&journal).map_err(io_err("cannot remove", &journal))?;
         }
         Ok(deleted)
     }
