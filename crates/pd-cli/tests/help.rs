@@ -41,6 +41,7 @@ const COMMANDS: &[&[&str]] = &[
     &["import"],
     &["verify"],
     &["export"],
+    &["decrypt"],
 ];
 
 #[test]

@@ -21,6 +21,8 @@
 //! - [`export()`] — `pd export`: the library as a paperless-ngx 3 export, incremental
 //!   (an unchanged library writes no file) and atomic (staged files, manifest last).
 //! - [`verify()`] — `pd verify`: missing, extra and corrupt files of an export.
+//! - [`legacy`] — what old paperless installations left: GnuPG-stored documents and MD5
+//!   checksums; [`decrypt()`] (`pd decrypt`) turns such documents into plain files.
 //!
 //! ```
 //! use pd_export::{Record, verify, VerifyOptions};
@@ -47,6 +49,7 @@ pub mod crypt;
 mod error;
 pub mod export;
 mod import;
+pub mod legacy;
 pub mod manifest;
 mod plan;
 mod source;
@@ -55,6 +58,11 @@ mod verify;
 pub use error::{Error, Result};
 pub use export::{ExportOptions, ExportReport, export};
 pub use import::{ImportCounts, ImportOptions, ImportReport, import, read_export};
+pub use legacy::decrypt::{
+    DecryptFailure, DecryptOptions, DecryptProgress, DecryptReport, DecryptedDocument, decrypt,
+    decrypt_with,
+};
+pub use legacy::instance::{InstanceSource, import_instance};
 pub use manifest::{Metadata, Record};
 pub use plan::Reused;
 pub use source::{ExportSource, SourceKind, ZipLimits};

@@ -39,6 +39,8 @@ pub enum SourceKind {
     Directory,
     /// A ZIP file (`-z`).
     Zip,
+    /// A paperless installation's database and media folder (`--from-instance`).
+    Instance,
 }
 
 /// An opened export: its root directory, manifests and metadata.

@@ -2,6 +2,7 @@
 
 pub(crate) mod classifier;
 mod consume;
+pub(crate) mod decrypt;
 mod documents;
 pub(crate) mod duplicates;
 pub(crate) mod explain;
@@ -64,6 +65,7 @@ pub async fn run(cli: Cli, out: &Output) -> Result<Status> {
         Command::Import(args) => import::import(&config, &args, out).await,
         Command::Verify(args) => import::verify(&config, &args, out),
         Command::Export(args) => export::run(&open(&config).await?, &args, out).await,
+        Command::Decrypt(args) => decrypt::run(&open(&config).await?, args, out).await,
     }
 }
 

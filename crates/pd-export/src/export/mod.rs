@@ -269,10 +269,12 @@ pub async fn export(store: &Store, target: &Path, opts: &ExportOptions) -> Resul
         if opts.data_only {
             continue;
         }
+        // A GnuPG-stored original's checksum is of the plain bytes: nothing to compare.
+        let original_sum = (!d.doc.is_encrypted()).then(|| d.doc.checksum.clone());
         let mut files = vec![(
             d.names.original.clone(),
             media.original_path(&d.doc)?,
-            Some(d.doc.checksum.clone()),
+            original_sum,
         )];
         if !opts.no_thumbnail {
             files.push((
@@ -452,7 +454,11 @@ async fn collect(
             }
             counter += 1;
         };
-        let names = ExportNames::new(&base, opts.use_folder_prefix);
+        let mut names = ExportNames::new(&base, opts.use_folder_prefix);
+        if doc.is_encrypted() {
+            names.original.push_str(doc.storage_type.suffix());
+            names.thumbnail.push_str(doc.storage_type.suffix());
+        }
         let mut record = records::document(&doc);
         record.set_extra(
             "__exported_file_name__",
