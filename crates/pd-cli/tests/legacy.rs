@@ -528,3 +528,48 @@ fn killing_decrypt_anywhere_never_loses_a_document() {
     }
     assert!(trials >= 20);
 }
+
+#[test]
+fn gnupg_documents_survive_an_export_and_import() {
+    let (lib, inst) = imported(ng1_docs());
+    let target = lib.folder("export");
+    lib.ok(&["export", target.to_str().unwrap()]);
+    let manifest: Value = serde_json::from_slice(&read(&target.join("manifest.json"))).unwrap();
+    let records: Vec<&Value> = manifest
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["model"] == "documents.document")
+        .collect();
+    assert_eq!(records.len(), 5);
+    for r in &records {
+        let encrypted = r["pk"].as_i64().unwrap() != 5;
+        let name = r["__exported_file_name__"].as_str().unwrap();
+        let thumbnail = r["__exported_thumbnail_name__"].as_str().unwrap();
+        if encrypted {
+            assert_eq!(r["fields"]["storage_type"], "gpg", "{r:#}");
+            assert!(
+                name.ends_with(".gpg") && thumbnail.ends_with(".webp.gpg"),
+                "{r:#}"
+            );
+        } else {
+            // paperless-ngx 3 does not know the field: plain documents do not carry it.
+            assert!(r["fields"].get("storage_type").is_none(), "{r:#}");
+        }
+    }
+
+    let other = Library::new();
+    other.ok(&["import", target.to_str().unwrap()]);
+    for d in inst.docs.iter().filter(|d| d.is_gpg()) {
+        let stored = doc(&other, d.id);
+        assert_eq!(stored.storage_type, StorageType::Gpg);
+        assert_eq!(stored.source_filename(), d.stored_name());
+    }
+    let report = other.expect_json(0, &["decrypt"], &[PASS_ENV]);
+    assert_eq!(report["decrypted"].as_array().unwrap().len(), 4);
+    for d in &inst.docs {
+        assert_eq!(read(&other.original(&d.plain_name())), d.plain);
+    }
+    let report = sanity(&other);
+    assert_eq!(report["summary"]["total_issues"], 0, "{report:#}");
+}

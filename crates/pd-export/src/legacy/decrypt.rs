@@ -229,18 +229,25 @@ pub async fn decrypt_with(
         return Ok(report);
     }
 
+    // The passphrase is checked before anything, leftovers included, is touched.
+    let passphrase = match opts.passphrase.as_deref() {
+        _ if plans.is_empty() => "",
+        Some(p) => p,
+        None => {
+            return Err(Error::Passphrase(
+                "no passphrase: give the old installation's GnuPG passphrase with \
+                 --passphrase or PD_PASSPHRASE"
+                    .into(),
+            ));
+        }
+    };
+    if !plans.is_empty() {
+        check_passphrase(&plans, passphrase)?;
+    }
     remove_leftovers(store, &all, &plans, &mut report)?;
     if plans.is_empty() {
         return Ok(report);
     }
-    let passphrase = opts.passphrase.as_deref().ok_or_else(|| {
-        Error::Passphrase(
-            "no passphrase: give the old installation's GnuPG passphrase with --passphrase \
-             or PD_PASSPHRASE"
-                .into(),
-        )
-    })?;
-    check_passphrase(&plans, passphrase)?;
 
     progress(DecryptProgress::Start {
         documents: plans.len() as u64,
