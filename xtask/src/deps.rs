@@ -10,6 +10,8 @@ use crate::{run_checked, show, workspace_root};
 
 /// Debian packages pd needs at run time or in tests.
 const DEBIAN_PACKAGES: &[&str] = &[
+    // `gpg --symmetric`: the tests of `pd decrypt` encrypt legacy documents with it.
+    "gnupg",
     // Coming with the OCR work:
     // "tesseract-ocr",
     // "tesseract-ocr-eng",

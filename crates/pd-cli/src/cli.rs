@@ -92,8 +92,10 @@ pub enum Command {
     #[command(subcommand)]
     Index(crate::commands::index::IndexCommand),
     /// Import a paperless-ngx 3 (or pd) export: a directory or ZIP, split manifests,
-    /// folder prefixes, passphrases. Every file and SHA-256 is checked before anything
-    /// is written; then all is imported in one transaction, or nothing.
+    /// folder prefixes, passphrases; or, with --from-instance, a paperless / paperless-ng
+    /// / paperless-ngx installation's database and media folder, read-only. Every file
+    /// and checksum is checked before anything is written; then all is imported in one
+    /// transaction, or nothing.
     Import(crate::commands::import::ImportArgs),
     /// Re-hash an export (directory, ZIP or pd backup) against its manifest: missing,
     /// extra and corrupt files; exit code 1 when anything is wrong.
@@ -110,6 +112,10 @@ pub enum Command {
     /// Every member and SHA-256 is checked, and hostile or newer archives refused, before
     /// anything is written; then all is restored in one transaction, or nothing.
     Restore(crate::commands::backup::RestoreArgs),
+    /// Decrypt the documents an old paperless stored GnuPG-encrypted: each original and
+    /// thumbnail is verified against its checksum, written as a plain file, and only
+    /// then is the encrypted file removed. Resumable; a wrong passphrase changes nothing.
+    Decrypt(crate::commands::decrypt::DecryptArgs),
 }
 
 #[derive(Debug, Args)]

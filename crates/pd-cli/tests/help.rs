@@ -43,6 +43,7 @@ const COMMANDS: &[&[&str]] = &[
     &["export"],
     &["backup"],
     &["restore"],
+    &["decrypt"],
 ];
 
 #[test]

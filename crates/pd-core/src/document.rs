@@ -48,6 +48,61 @@ pub struct Document {
     pub root_document: Option<Id>,
     pub version_index: Option<i32>,
     pub version_label: Option<String>,
+    /// How the original and the thumbnail are stored: plain, or GnuPG-encrypted by an
+    /// old paperless installation (until `pd decrypt`). Absent in paperless-ngx 3
+    /// manifests, where every document is unencrypted.
+    #[serde(default)]
+    pub storage_type: StorageType,
+}
+
+/// How a document's files are stored, as paperless(-ng) named it in `storage_type`.
+///
+/// paperless and paperless-ng could encrypt originals and thumbnails with one GnuPG
+/// passphrase; paperless-ngx 3 and pd store every new document unencrypted and only read
+/// the old form until `pd decrypt` has turned it into plain files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub enum StorageType {
+    /// Plain files (`"unencrypted"`).
+    #[default]
+    #[serde(rename = "unencrypted")]
+    Unencrypted,
+    /// GnuPG symmetric ciphertext: the original as `<name>.gpg`, the thumbnail as
+    /// `<id:07>.webp.gpg` (`"gpg"`).
+    #[serde(rename = "gpg")]
+    Gpg,
+}
+
+impl StorageType {
+    /// The name paperless used in its database and manifests.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StorageType::Unencrypted => "unencrypted",
+            StorageType::Gpg => "gpg",
+        }
+    }
+
+    /// Reads paperless's name; `None` for anything else.
+    pub fn parse(name: &str) -> Option<StorageType> {
+        match name {
+            "unencrypted" => Some(StorageType::Unencrypted),
+            "gpg" => Some(StorageType::Gpg),
+            _ => None,
+        }
+    }
+
+    /// The suffix paperless appended to encrypted files' names (`".gpg"`), else `""`.
+    pub fn suffix(self) -> &'static str {
+        match self {
+            StorageType::Unencrypted => "",
+            StorageType::Gpg => ".gpg",
+        }
+    }
+}
+
+impl std::fmt::Display for StorageType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 impl Document {
@@ -67,17 +122,28 @@ impl Document {
     }
 
     /// The original's path relative to `documents/originals`: the stored `filename`,
-    /// else the default `<id:07><ext>`.
+    /// else the default `<id:07><ext>` (`<id:07><ext>.gpg` when stored encrypted).
     pub fn source_filename(&self) -> String {
         match &self.filename {
             Some(name) => name.clone(),
-            None => format!("{:07}{}", self.id, self.file_type()),
+            None => format!(
+                "{:07}{}{}",
+                self.id,
+                self.file_type(),
+                self.storage_type.suffix()
+            ),
         }
     }
 
-    /// The thumbnail's name in `documents/thumbnails`; always id-based.
+    /// The thumbnail's name in `documents/thumbnails`; always id-based
+    /// (`<id:07>.webp`, or `<id:07>.webp.gpg` when stored encrypted).
     pub fn thumbnail_filename(&self) -> String {
-        format!("{:07}.webp", self.id)
+        format!("{:07}.webp{}", self.id, self.storage_type.suffix())
+    }
+
+    /// Whether the original and thumbnail are GnuPG ciphertext (see [`StorageType`]).
+    pub fn is_encrypted(&self) -> bool {
+        self.storage_type == StorageType::Gpg
     }
 
     /// paperless-ngx's string form: `"<created> <correspondent> <title>"`.
@@ -181,6 +247,7 @@ mod tests {
             root_document: None,
             version_index: None,
             version_label: None,
+            storage_type: StorageType::Unencrypted,
         }
     }
 
@@ -193,6 +260,32 @@ mod tests {
         assert_eq!(doc.source_filename(), "0000007");
         doc.filename = Some("a/b.pdf".into());
         assert_eq!(doc.source_filename(), "a/b.pdf");
+    }
+
+    #[test]
+    fn encrypted_documents_have_gpg_names() {
+        let mut doc = sample();
+        doc.storage_type = StorageType::Gpg;
+        assert!(doc.is_encrypted());
+        assert_eq!(doc.source_filename(), "0000007.pdf.gpg");
+        assert_eq!(doc.thumbnail_filename(), "0000007.webp.gpg");
+        doc.filename = Some("a/b.pdf.gpg".into());
+        assert_eq!(doc.source_filename(), "a/b.pdf.gpg");
+    }
+
+    #[test]
+    fn storage_type_uses_paperless_names() {
+        assert_eq!(serde_json::to_string(&StorageType::Gpg).unwrap(), "\"gpg\"");
+        assert_eq!(
+            serde_json::from_str::<StorageType>("\"unencrypted\"").unwrap(),
+            StorageType::Unencrypted
+        );
+        assert_eq!(StorageType::parse("gpg"), Some(StorageType::Gpg));
+        assert_eq!(StorageType::parse("GPG"), None);
+        let mut json = serde_json::to_value(sample()).unwrap();
+        json.as_object_mut().unwrap().remove("storage_type");
+        let doc: Document = serde_json::from_value(json).unwrap();
+        assert_eq!(doc.storage_type, StorageType::Unencrypted);
     }
 
     #[test]

@@ -34,7 +34,7 @@ mod objects;
 pub use config::{Config, ConfigOverrides, OcrConfig, OcrMode, redact_url};
 pub use custom_field::{CustomField, CustomFieldInstance, CustomFieldType, CustomFieldValue};
 pub use date_order::{DateOrder, DatePart};
-pub use document::{Document, NewDocument, mime_extension};
+pub use document::{Document, NewDocument, StorageType, mime_extension};
 pub use error::{Error, Result};
 pub use mail::{
     MailAccount, MailAccountType, MailAction, MailAttachmentType, MailConsumptionScope,

@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use pd_core::{
     Correspondent, CustomField, CustomFieldInstance, CustomFieldType, CustomFieldValue, Document,
-    DocumentType, Id, MailAccount, MailRule, MatchRule, MatchingAlgorithm, Note, StoragePath, Tag,
-    User,
+    DocumentType, Id, MailAccount, MailRule, MatchRule, MatchingAlgorithm, Note, StoragePath,
+    StorageType, Tag, User,
 };
 use pd_store::db::PaperlessRecord;
 
@@ -451,6 +451,15 @@ fn document(f: &Fields, id: Id) -> Result<ExportedDocument> {
             .opt_int("version_index")?
             .and_then(|n| i32::try_from(n).ok()),
         version_label: f.opt_str("version_label")?,
+        storage_type: match f.opt_str("storage_type")? {
+            None => StorageType::Unencrypted,
+            Some(name) => StorageType::parse(&name).ok_or_else(|| {
+                Error::Invalid(format!(
+                    "document pk={id}: unknown storage_type {name:?} \
+                     (expected \"unencrypted\" or \"gpg\")"
+                ))
+            })?,
+        },
     };
     Ok(ExportedDocument {
         document,

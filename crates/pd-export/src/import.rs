@@ -11,13 +11,14 @@ use std::path::{Path, PathBuf};
 
 use pd_core::Id;
 use pd_store::Store;
-use pd_store::media::{copy_atomic, sha256_file};
+use pd_store::media::copy_atomic;
 use pd_store::naming::delete_empty_directories;
 use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::convert::{ExportedDocument, ImportData};
 use crate::crypt::Crypter;
+use crate::legacy::checksum::hash_file;
 use crate::manifest::read_records;
 use crate::plan::{self, PlannedDocument, Reused};
 use crate::source::{ExportSource, SourceKind, ZipLimits};
@@ -128,83 +129,113 @@ pub fn read_export(source: &ExportSource, passphrase: Option<&str>) -> Result<Im
 
 /// Resolves every document's files inside the export and checks their SHA-256s, in
 /// parallel. Returns `(original, archive, thumbnail)` per export id.
-type Resolved = HashMap<Id, (PathBuf, Option<PathBuf>, Option<PathBuf>)>;
+pub(crate) type Resolved = HashMap<Id, (PathBuf, Option<PathBuf>, Option<PathBuf>)>;
 
-/// One document's checked files, the archive checksum computed when the manifest had
-/// none, and how many files were hashed against the manifest.
+/// One document's checked files, its SHA-256s (original, archive) where a file was
+/// hashed (legacy MD5 rows get SHA-256 ones), and how many files were checked against
+/// the manifest.
 type Checked = (
     Id,
     (PathBuf, Option<PathBuf>, Option<PathBuf>),
-    Option<String>,
+    (Option<String>, Option<String>),
     usize,
 );
 
-fn check_files(source: &ExportSource, docs: &mut [ExportedDocument]) -> Result<(Resolved, usize)> {
+/// Checks a document's files: the original against its checksum (SHA-256, or MD5 for
+/// paperless-ngx 2 and older; a GnuPG-stored original only once `pd decrypt` can read
+/// it), the archive likewise. `resolve` finds a manifest path's file.
+pub(crate) fn check_document_files(
+    e: &ExportedDocument,
+    resolve: &dyn Fn(&str) -> Result<PathBuf>,
+) -> Result<Checked> {
+    let d = &e.document;
+    let original = resolve(&e.file)?;
+    let mut verified = 0;
+    let mut checksum = None;
+    if d.is_encrypted() {
+        if !original.is_file() {
+            return Err(Error::Invalid(format!(
+                "document pk={}: {} is not a file",
+                d.id, e.file
+            )));
+        }
+    } else {
+        let actual = hash_file(&original)?;
+        if !actual.matches(&d.checksum) {
+            return Err(Error::Checksum {
+                path: e.file.clone(),
+                expected: d.checksum.clone(),
+                actual: actual.like(&d.checksum).to_owned(),
+            });
+        }
+        verified += 1;
+        checksum = Some(actual.sha256);
+    }
+    let mut archive_checksum = None;
+    let archive = match &e.archive {
+        None => None,
+        Some(name) => {
+            let path = resolve(name)?;
+            let actual = hash_file(&path)?;
+            match &d.archive_checksum {
+                Some(expected) if !actual.matches(expected) => {
+                    return Err(Error::Checksum {
+                        path: name.clone(),
+                        expected: expected.clone(),
+                        actual: actual.like(expected).to_owned(),
+                    });
+                }
+                Some(_) => verified += 1,
+                None => {}
+            }
+            archive_checksum = Some(actual.sha256);
+            Some(path)
+        }
+    };
+    let thumbnail = e.thumbnail.as_deref().map(resolve).transpose()?;
+    Ok((
+        d.id,
+        (original, archive, thumbnail),
+        (checksum, archive_checksum),
+        verified,
+    ))
+}
+
+/// Checks every document's files in parallel (see [`check_document_files`]) and
+/// records the SHA-256s found.
+pub(crate) fn check_all_files(
+    docs: &mut [ExportedDocument],
+    resolve: &(dyn Fn(&str) -> Result<PathBuf> + Sync),
+) -> Result<(Resolved, usize)> {
     let results: Vec<Result<Checked>> = docs
         .par_iter()
-        .map(|e| {
-            let d = &e.document;
-            let original = source.resolve(&e.file)?;
-            let actual = sha256_file(&original)?;
-            if !actual.eq_ignore_ascii_case(&d.checksum) {
-                return Err(Error::Checksum {
-                    path: e.file.clone(),
-                    expected: d.checksum.clone(),
-                    actual,
-                });
-            }
-            let mut verified = 1;
-            let mut archive_checksum = None;
-            let archive = match &e.archive {
-                None => None,
-                Some(name) => {
-                    let path = source.resolve(name)?;
-                    let actual = sha256_file(&path)?;
-                    match &d.archive_checksum {
-                        Some(expected) if !expected.eq_ignore_ascii_case(&actual) => {
-                            return Err(Error::Checksum {
-                                path: name.clone(),
-                                expected: expected.clone(),
-                                actual,
-                            });
-                        }
-                        Some(_) => verified += 1,
-                        None => archive_checksum = Some(actual),
-                    }
-                    Some(path)
-                }
-            };
-            let thumbnail = e
-                .thumbnail
-                .as_deref()
-                .map(|t| source.resolve(t))
-                .transpose()?;
-            Ok((
-                d.id,
-                (original, archive, thumbnail),
-                archive_checksum,
-                verified,
-            ))
-        })
+        .map(|e| check_document_files(e, resolve))
         .collect();
     let mut resolved = HashMap::with_capacity(results.len());
     let mut verified = 0;
     let mut computed = HashMap::new();
     for r in results {
-        let (id, files, archive_checksum, n) = r?;
+        let (id, files, sums, n) = r?;
         resolved.insert(id, files);
         verified += n;
-        if let Some(c) = archive_checksum {
-            computed.insert(id, c);
-        }
+        computed.insert(id, sums);
     }
     for e in docs.iter_mut() {
-        if let Some(c) = computed.remove(&e.document.id) {
-            e.document.archive_checksum = Some(c);
+        if let Some((checksum, archive)) = computed.remove(&e.document.id) {
+            if let Some(c) = checksum {
+                e.document.checksum = c;
+            }
+            if archive.is_some() {
+                e.document.archive_checksum = archive;
+            }
         }
         e.document.checksum = e.document.checksum.to_ascii_lowercase();
     }
     Ok((resolved, verified))
+}
+
+fn check_files(source: &ExportSource, docs: &mut [ExportedDocument]) -> Result<(Resolved, usize)> {
+    check_all_files(docs, &|name| source.resolve(name))
 }
 
 /// Imports a paperless-ngx 3 (or pd) export — a directory or a ZIP, with or without
@@ -214,6 +245,29 @@ pub async fn import(store: &Store, source: &Path, opts: &ImportOptions) -> Resul
     let mut data = read_export(&export, opts.passphrase.as_deref())?;
     let (resolved, files_verified) = check_files(&export, &mut data.documents)?;
 
+    let version = export.metadata().and_then(|m| m.version.clone());
+    write_import(
+        store,
+        data,
+        &resolved,
+        files_verified,
+        opts,
+        (source.to_owned(), export.kind(), version),
+    )
+    .await
+}
+
+/// Writes checked data: holding the media lock, one transaction for every row, the
+/// files placed atomically, commit — or nothing at all. `origin` is what the report
+/// names as the source: its path, kind and version.
+pub(crate) async fn write_import(
+    store: &Store,
+    mut data: ImportData,
+    resolved: &Resolved,
+    files_verified: usize,
+    opts: &ImportOptions,
+    origin: (PathBuf, SourceKind, Option<String>),
+) -> Result<ImportReport> {
     let _lock = if opts.dry_run {
         None
     } else {
@@ -248,12 +302,12 @@ pub async fn import(store: &Store, source: &Path, opts: &ImportOptions) -> Resul
     }
     let mut reused = Reused::default();
     let skipped = plan::remap(&mut tx, &mut data, opts.merge, &mut reused).await?;
-    let planned = plan::name_files(store, &mut tx, &mut data, &resolved).await?;
+    let planned = plan::name_files(store, &mut tx, &mut data, resolved).await?;
 
     let mut report = ImportReport {
-        source: source.to_owned(),
-        kind: export.kind(),
-        export_version: export.metadata().and_then(|m| m.version.clone()),
+        source: origin.0,
+        kind: origin.1,
+        export_version: origin.2,
         dry_run: opts.dry_run,
         merge: opts.merge,
         imported: ImportCounts {

@@ -25,6 +25,8 @@
 //! - [`backup()`] / [`restore()`] — `pd backup` / `pd restore`: the library in one
 //!   `.tar.gz` (a pd export plus a header naming the pd version and database migration),
 //!   streamed out, and restored only after every member passed its checks.
+//! - [`legacy`] — what old paperless installations left: GnuPG-stored documents and MD5
+//!   checksums; [`decrypt()`] (`pd decrypt`) turns such documents into plain files.
 //!
 //! ```
 //! use pd_export::{Record, verify, VerifyOptions};
@@ -52,6 +54,7 @@ pub mod crypt;
 mod error;
 pub mod export;
 mod import;
+pub mod legacy;
 pub mod manifest;
 mod placing;
 mod plan;
@@ -65,6 +68,11 @@ pub use backup::{
 pub use error::{Error, Result};
 pub use export::{ExportOptions, ExportReport, export};
 pub use import::{ImportCounts, ImportOptions, ImportReport, import, read_export};
+pub use legacy::decrypt::{
+    DecryptFailure, DecryptOptions, DecryptProgress, DecryptReport, DecryptedDocument, decrypt,
+    decrypt_with,
+};
+pub use legacy::instance::{InstanceSource, import_instance};
 pub use manifest::{Metadata, Record};
 pub use plan::Reused;
 pub use source::{ExportSource, SourceKind, ZipLimits};

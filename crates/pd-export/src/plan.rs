@@ -385,15 +385,18 @@ pub(crate) async fn name_files<C: DerefMut<Target = AnyConnection> + Send>(
             .cloned()
             .collect();
         let originals_dir = media.originals_dir();
+        // A GnuPG-stored original keeps its `.gpg` suffix until `pd decrypt`.
+        let suffix = d.storage_type.suffix();
         let filename = choose(
-            d.filename.as_deref(),
+            d.filename.as_deref().filter(|n| n.ends_with(suffix)),
             &mut taken_originals,
             &|name| originals_dir.join(name).exists(),
             || {
-                generate_unique_filename_with(&ctx, store.naming(), false, &|name| {
-                    originals_dir.join(name).exists()
+                let plain = generate_unique_filename_with(&ctx, store.naming(), false, &|name| {
+                    originals_dir.join(format!("{name}{suffix}")).exists()
                 })
-                .path
+                .path;
+                format!("{plain}{suffix}")
             },
         );
         let mut files = vec![FilePlan {
@@ -475,9 +478,15 @@ fn choose(
             let mut n = 1;
             while taken.contains(&name) {
                 // The generator checks the disk only; names planned in this import count too.
-                name = match name.rsplit_once('.') {
-                    Some((stem, ext)) => format!("{stem}_{n:02}.{ext}"),
-                    None => format!("{name}_{n:02}"),
+                // A GnuPG-stored original's `.gpg` stays last: the counter goes before
+                // the real extension (`a_01.pdf.gpg`).
+                let (plain, gpg) = match name.strip_suffix(".gpg") {
+                    Some(plain) => (plain, ".gpg"),
+                    None => (name.as_str(), ""),
+                };
+                name = match plain.rsplit_once('.') {
+                    Some((stem, ext)) => format!("{stem}_{n:02}.{ext}{gpg}"),
+                    None => format!("{plain}_{n:02}{gpg}"),
                 };
                 n += 1;
             }

@@ -41,6 +41,8 @@ pub enum SourceKind {
     Zip,
     /// A `pd backup` archive (`.tar.gz`).
     Backup,
+    /// A paperless installation's database and media folder (`--from-instance`).
+    Instance,
 }
 
 /// An opened export: its root directory, manifests and metadata.

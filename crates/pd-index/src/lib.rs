@@ -39,6 +39,7 @@
 //!     storage_path: None, owner: None, tags: vec![], deleted_at: None,
 //!     restored_at: None, transaction_id: None, root_document: None,
 //!     version_index: None, version_label: None,
+//!     storage_type: Default::default(),
 //! });
 //! doc.tags = vec![(3, "Utilities".into())];
 //! index.upsert(&[doc]).unwrap();

@@ -59,6 +59,7 @@
 //! #     archive_serial_number: None, correspondent: None, document_type: None,
 //! #     storage_path: None, owner: None, tags: vec![], deleted_at: None, restored_at: None,
 //! #     transaction_id: None, root_document: None, version_index: None, version_label: None,
+//! #     storage_type: Default::default(),
 //! # };
 //! let ctx = FilenameContext::new(document);
 //! let opts = NamingOptions {
@@ -483,6 +484,7 @@ fn sample_context() -> FilenameContext {
         root_document: None,
         version_index: None,
         version_label: None,
+        storage_type: Default::default(),
     };
     let tag = |id, name: &str| Tag {
         id,

@@ -5,6 +5,9 @@
 //!
 //! - the thumbnail (`documents/thumbnails/<id:07>.webp`) must exist and be readable;
 //! - the original must exist, be readable and have the stored SHA-256;
+//! - a document still GnuPG-encrypted by an old paperless (`storage_type = gpg`) has its
+//!   original at `<name>.gpg` and thumbnail at `<id:07>.webp.gpg`; they must exist and be
+//!   readable, but their checksum (of the plain file, often MD5) waits for `pd decrypt`;
 //! - an archive checksum needs an archive file name and the other way round; a named
 //!   archive must exist, be readable and match;
 //! - a document without text content is reported as info (it cannot be found by search);
@@ -115,6 +118,9 @@ pub enum IssueKind {
     ArchiveUnreadable,
     ArchiveChecksumMismatch,
     NoContent,
+    /// The original is GnuPG-encrypted (a legacy paperless document): read, but its
+    /// checksum is of the plain file and is checked when `pd decrypt` runs.
+    EncryptedOriginal,
     InterruptedRename,
     OrphanedFile,
     UnlistableFolder,
@@ -345,8 +351,11 @@ pub async fn check_with(
             };
         let thumbnail = plan_file(media.thumbnail_path(doc), None, "", None);
         let name = doc.source_filename();
+        // A GnuPG-stored original can only be read here: its checksum (often a legacy
+        // MD5) is of the plain file.
+        let original_sum = (!doc.is_encrypted()).then_some(doc.checksum.as_str());
         let original = match media.original_path(doc) {
-            Ok(path) => plan_file(path, Some(FileKind::Original), &name, Some(&doc.checksum)),
+            Ok(path) => plan_file(path, Some(FileKind::Original), &name, original_sum),
             Err(e) => Planned::Unsafe(e.to_string()),
         };
         let archive = match (&doc.archive_filename, &doc.archive_checksum) {
@@ -596,6 +605,16 @@ fn document_issues(
             sum,
         ),
         _ => {}
+    }
+    if doc.is_encrypted() {
+        issues.push(Issue::new(
+            Level::Info,
+            K::EncryptedOriginal,
+            "stored GnuPG-encrypted by an old paperless: `pd decrypt` turns it into plain \
+             files and verifies its checksum"
+                .into(),
+            None,
+        ));
     }
     if doc.content.is_empty() {
         issues.push(Issue::new(

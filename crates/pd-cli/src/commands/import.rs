@@ -13,7 +13,20 @@ use crate::output::{Output, Status};
 #[derive(Debug, Args)]
 pub struct ImportArgs {
     /// The export: a directory with manifest.json, or a ZIP file.
-    pub source: PathBuf,
+    #[arg(required_unless_present = "from_instance")]
+    pub source: Option<PathBuf>,
+    /// Read a paperless / paperless-ng / paperless-ngx installation directly (read-only)
+    /// instead of an export: give its --database and --media.
+    #[arg(long, requires_all = ["database", "media"], conflicts_with_all = ["source", "passphrase"])]
+    pub from_instance: bool,
+    /// With --from-instance: the installation's database, a SQLite file (its
+    /// db.sqlite3) or a postgres:// / mysql:// / mariadb:// URL.
+    #[arg(long, value_name = "PATH_OR_URL", requires = "from_instance")]
+    pub database: Option<String>,
+    /// With --from-instance: the installation's media folder (PAPERLESS_MEDIA_ROOT, the
+    /// folder holding documents/originals).
+    #[arg(long, value_name = "DIR", requires = "from_instance")]
+    pub media: Option<PathBuf>,
     /// Import into a library that already holds data: ids are remapped, objects with the
     /// same name are reused and documents whose checksum is present are skipped.
     #[arg(long)]
@@ -49,7 +62,17 @@ pub async fn import(config: &Config, args: &ImportArgs, out: &Output) -> Result<
     } else {
         Some(pd_index::IndexSync::begin(&store).await?)
     };
-    let report = pd_export::import(&store, &args.source, &opts).await?;
+    let report = match (&args.source, &args.database, &args.media) {
+        (Some(source), _, _) => pd_export::import(&store, source, &opts).await?,
+        (None, Some(database), Some(media)) => {
+            let instance = pd_export::InstanceSource {
+                database: database.clone(),
+                media: media.clone(),
+            };
+            pd_export::import_instance(&store, &instance, &opts).await?
+        }
+        _ => anyhow::bail!("give an export, or --from-instance with --database and --media"),
+    };
     if let Some(sync) = sync {
         let after = store.db().conn().await?.max_id(IdTable::Documents).await?;
         let ids: Vec<i64> = (before + 1..=after).collect();
@@ -72,7 +95,7 @@ fn human_import(r: &ImportReport) -> String {
     let mut text = format!(
         "{verb} {} documents, {} tags, {} correspondents, {} document types, {} storage paths, \
          {} custom fields ({} values), {} notes, {} users, {} mail accounts, {} mail rules, \
-         {} other paperless-ngx records.\n{} files checked against their SHA-256, {} placed.\n",
+         {} other paperless-ngx records.\n{} files checked against their checksums, {} placed.\n",
         c.documents,
         c.tags,
         c.correspondents,

@@ -3,6 +3,7 @@
 pub(crate) mod backup;
 pub(crate) mod classifier;
 mod consume;
+pub(crate) mod decrypt;
 mod documents;
 pub(crate) mod duplicates;
 pub(crate) mod explain;
@@ -67,6 +68,7 @@ pub async fn run(cli: Cli, out: &Output) -> Result<Status> {
         Command::Export(args) => export::run(&open(&config).await?, &args, out).await,
         Command::Backup(args) => backup::backup(&open(&config).await?, &args, out).await,
         Command::Restore(args) => backup::restore(&config, &args, out).await,
+        Command::Decrypt(args) => decrypt::run(&open(&config).await?, args, out).await,
     }
 }
 

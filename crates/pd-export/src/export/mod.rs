@@ -365,10 +365,11 @@ pub(crate) async fn prepare(
         if opts.data_only {
             continue;
         }
+        // A GnuPG-stored original's checksum is of the plain bytes: nothing to compare.
         files.push(PlannedFile {
             rel: d.names.original.clone(),
             source: media.original_path(&d.doc)?,
-            checksum: Some(d.doc.checksum.clone()),
+            checksum: (!d.doc.is_encrypted()).then(|| d.doc.checksum.clone()),
         });
         if !opts.no_thumbnail {
             files.push(PlannedFile {
@@ -520,7 +521,11 @@ async fn collect(
             }
             counter += 1;
         };
-        let names = ExportNames::new(&base, opts.use_folder_prefix);
+        let mut names = ExportNames::new(&base, opts.use_folder_prefix);
+        if doc.is_encrypted() {
+            names.original.push_str(doc.storage_type.suffix());
+            names.thumbnail.push_str(doc.storage_type.suffix());
+        }
         let mut record = records::document(&doc);
         record.set_extra(
             "__exported_file_name__",

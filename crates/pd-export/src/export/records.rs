@@ -506,9 +506,12 @@ pub fn note(n: &Note) -> OutRecord {
     )
 }
 
-/// `documents.document`, without the `__exported_*` keys (the caller adds them).
+/// `documents.document`, without the `__exported_*` keys (the caller adds them). A
+/// GnuPG-stored document also carries paperless-ngx 2's `storage_type: "gpg"`, which
+/// paperless-ngx 3 does not know: such a library should be decrypted before it is
+/// exported for paperless-ngx 3.
 pub fn document(d: &Document) -> OutRecord {
-    OutRecord::new(
+    let mut record = OutRecord::new(
         models::DOCUMENT,
         d.id,
         vec![
@@ -537,7 +540,13 @@ pub fn document(d: &Document) -> OutRecord {
             ("version_label", json!(d.version_label)),
             ("tags", json!(d.tags)),
         ],
-    )
+    );
+    if d.is_encrypted() {
+        record
+            .fields
+            .push(("storage_type".to_owned(), json!(d.storage_type.as_str())));
+    }
+    record
 }
 
 /// The position of a model in paperless-ngx's manifest (§3.3); models it does not list
@@ -587,6 +596,24 @@ pub fn model_rank(model: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_gpg_documents_carry_a_storage_type() {
+        let mut doc: Document = serde_json::from_value(json!({
+            "id": 3, "title": "t", "content": "", "created": "2020-01-02",
+            "added": "2020-01-02T00:00:00Z", "modified": "2020-01-02T00:00:00Z",
+            "mime_type": "application/pdf", "original_filename": null, "filename": null,
+            "archive_filename": null, "checksum": "0", "archive_checksum": null,
+            "page_count": null, "archive_serial_number": null, "correspondent": null,
+            "document_type": null, "storage_path": null, "owner": null, "tags": [],
+            "deleted_at": null, "restored_at": null, "transaction_id": null,
+            "root_document": null, "version_index": null, "version_label": null
+        }))
+        .unwrap();
+        assert_eq!(document(&doc).field("storage_type"), None);
+        doc.storage_type = pd_core::StorageType::Gpg;
+        assert_eq!(document(&doc).field("storage_type"), Some(&json!("gpg")));
+    }
 
     #[test]
     fn framing_and_indent_follow_paperless() {

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::ops::DerefMut;
 
-use pd_core::{Document, Id, NewDocument, Timestamp};
+use pd_core::{Document, Id, NewDocument, StorageType, Timestamp};
 use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
 
@@ -21,7 +21,7 @@ const COLUMNS: &str = "d.id, d.title, d.content, d.created, d.added, d.modified,
      d.original_filename, d.filename, d.archive_filename, d.checksum, d.archive_checksum, \
      d.page_count, d.archive_serial_number, d.correspondent_id, d.document_type_id, \
      d.storage_path_id, d.owner_id, d.deleted_at, d.restored_at, d.transaction_id, \
-     d.root_document_id, d.version_index, d.version_label";
+     d.root_document_id, d.version_index, d.version_label, d.storage_type";
 
 /// Which documents [`Conn::documents`] returns with respect to the trash.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -94,6 +94,15 @@ pub(super) fn document_from_row(r: &AnyRow) -> Result<Document> {
         root_document: r.opt_int("root_document_id")?,
         version_index: r.opt_int32("version_index")?,
         version_label: r.opt_text("version_label")?,
+        storage_type: storage_type(&r.text("storage_type")?)?,
+    })
+}
+
+fn storage_type(name: &str) -> Result<StorageType> {
+    StorageType::parse(name).ok_or_else(|| {
+        Error::Invalid(format!(
+            "unknown storage type {name:?} in column storage_type (expected \"unencrypted\" or \"gpg\")"
+        ))
     })
 }
 
@@ -316,7 +325,7 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Conn<C> {
                  checksum = ?, archive_checksum = ?, page_count = ?, archive_serial_number = ?, \
                  correspondent_id = ?, document_type_id = ?, storage_path_id = ?, owner_id = ?, \
                  deleted_at = ?, restored_at = ?, transaction_id = ?, root_document_id = ?, \
-                 version_index = ?, version_label = ? WHERE id = ?",
+                 version_index = ?, version_label = ?, storage_type = ? WHERE id = ?",
             )
             .bind(doc.title.clone())
             .bind(doc.content.clone())
@@ -340,6 +349,7 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Conn<C> {
             .bind(doc.root_document)
             .bind(doc.version_index)
             .bind(doc.version_label.clone())
+            .bind(doc.storage_type.as_str())
             .bind(doc.id);
         tx.execute(q).await.map_err(|e| {
             conflict_on_unique(e, || {
@@ -374,6 +384,42 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Conn<C> {
         self.execute(q)
             .await
             .map_err(|e| conflict_on_unique(e, file_taken))?;
+        Ok(())
+    }
+
+    /// Records that a GnuPG-stored document is now stored in plain files: its storage
+    /// type, its original's new name (`None` keeps the id-based default) and the SHA-256
+    /// of the plain original, in one statement. Fails with [`Error::Conflict`] when the
+    /// document is not stored encrypted any more (another run got there first) or the
+    /// name is taken.
+    pub async fn set_document_decrypted(
+        &mut self,
+        id: Id,
+        filename: Option<&str>,
+        checksum: &str,
+        modified: Timestamp,
+    ) -> Result<()> {
+        self.require("documents", "document", id).await?;
+        let q = self
+            .query(
+                "UPDATE documents SET storage_type = ?, filename = ?, checksum = ?, modified = ? \
+                 WHERE id = ? AND storage_type = ?",
+            )
+            .bind(StorageType::Unencrypted.as_str())
+            .bind(filename.map(str::to_owned))
+            .bind(checksum.to_owned())
+            .bind(ts(modified))
+            .bind(id)
+            .bind(StorageType::Gpg.as_str());
+        let done = self
+            .execute(q)
+            .await
+            .map_err(|e| conflict_on_unique(e, file_taken))?;
+        if done == 0 {
+            return Err(Error::Conflict(format!(
+                "document {id} is not stored encrypted any more"
+            )));
+        }
         Ok(())
     }
 

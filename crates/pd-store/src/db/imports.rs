@@ -312,6 +312,7 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Conn<C> {
             opt_int(d.root_document),
             opt_int(d.version_index),
             opt_text(d.version_label.as_deref()),
+            text(d.storage_type.as_str()),
         ];
         self.insert_row(
             "documents",
@@ -319,7 +320,7 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Conn<C> {
              filename, archive_filename, checksum, archive_checksum, page_count, \
              archive_serial_number, correspondent_id, document_type_id, storage_path_id, \
              owner_id, deleted_at, restored_at, transaction_id, root_document_id, \
-             version_index, version_label",
+             version_index, version_label, storage_type",
             values,
         )
         .await?;

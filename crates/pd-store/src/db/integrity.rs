@@ -104,7 +104,7 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Conn<C> {
              d.checksum, d.archive_checksum, d.page_count, d.archive_serial_number, \
              d.correspondent_id, d.document_type_id, d.storage_path_id, d.owner_id, \
              d.deleted_at, d.restored_at, d.transaction_id, d.root_document_id, \
-             d.version_index, d.version_label FROM documents d ORDER BY d.id",
+             d.version_index, d.version_label, d.storage_type FROM documents d ORDER BY d.id",
         );
         self.fetch_all(q)
             .await?

@@ -36,6 +36,7 @@ fn doc(id: i64, title: &str) -> Document {
         root_document: None,
         version_index: None,
         version_label: None,
+        storage_type: Default::default(),
     }
 }
 

@@ -161,7 +161,9 @@ pub async fn fix(
                 detail: None,
             };
             match issue.kind {
-                IssueKind::NoContent | IssueKind::InterruptedRename => continue,
+                IssueKind::NoContent
+                | IssueKind::EncryptedOriginal
+                | IssueKind::InterruptedRename => continue,
                 IssueKind::ArchiveFilenameWithoutChecksum => {
                     action.kind = FixKind::RecomputeArchiveChecksum;
                     action.description = "compute the archive checksum from the file".into();

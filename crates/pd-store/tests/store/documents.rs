@@ -1,6 +1,6 @@
 //! Documents: round trips, lookups, ASNs, the trash, transactions.
 
-use pd_core::{CustomFieldType, CustomFieldValue, Document, MatchRule, NewDocument};
+use pd_core::{CustomFieldType, CustomFieldValue, Document, MatchRule, NewDocument, StorageType};
 use pd_store::{DocumentFilter, Error, NewTag, NewUser, TrashFilter};
 use time::macros::{date, datetime};
 
@@ -67,6 +67,7 @@ store_test!(async fn documents_round_trip_every_field(db) {
         root_document: None,
         version_index: None,
         version_label: None,
+        storage_type: StorageType::Unencrypted,
     };
     assert_eq!(doc, expected);
 
@@ -97,6 +98,7 @@ store_test!(async fn documents_round_trip_every_field(db) {
         root_document: Some(other),
         version_index: Some(2),
         version_label: Some("v2 ✓".into()),
+        storage_type: StorageType::Gpg,
         ..doc.clone()
     };
     c.update_document(&changed).await.unwrap();
@@ -294,4 +296,45 @@ store_test!(async fn transactions_commit_or_roll_back(db) {
     let docs = c.documents(&DocumentFilter::default()).await.unwrap();
     assert_eq!(docs.iter().map(|d| d.id).collect::<Vec<_>>(), vec![kept]);
     assert_eq!(docs[0].created, CREATED);
+});
+
+store_test!(async fn decrypted_documents_switch_storage_type_once(db) {
+    let mut c = db.conn().await.unwrap();
+    let id = c.insert_document(&new_doc("legacy")).await.unwrap();
+    let other = c.insert_document(&new_doc("other")).await.unwrap();
+    let mut doc = c.document(id).await.unwrap();
+    assert_eq!(doc.storage_type, StorageType::Unencrypted);
+    doc.storage_type = StorageType::Gpg;
+    doc.filename = Some("2020/scan.pdf.gpg".into());
+    doc.checksum = "0123456789abcdef0123456789abcdef".into();
+    c.update_document(&doc).await.unwrap();
+    let stored = c.document(id).await.unwrap();
+    assert_eq!(stored.storage_type, StorageType::Gpg);
+    assert_eq!(stored.source_filename(), "2020/scan.pdf.gpg");
+
+    // A name another document holds is refused and nothing changes.
+    c.set_document_files(other, Some("2020/scan.pdf"), None, ADDED)
+        .await
+        .unwrap();
+    let taken = c
+        .set_document_decrypted(id, Some("2020/scan.pdf"), &checksum("plain"), ADDED)
+        .await;
+    assert!(matches!(taken, Err(Error::Conflict(_))), "{taken:?}");
+    assert_eq!(c.document(id).await.unwrap(), stored);
+
+    let at = datetime!(2026-01-02 03:04:05 UTC);
+    c.set_document_decrypted(id, Some("2020/scan-1.pdf"), &checksum("plain"), at)
+        .await
+        .unwrap();
+    let plain = c.document(id).await.unwrap();
+    assert_eq!(plain.storage_type, StorageType::Unencrypted);
+    assert_eq!(plain.filename.as_deref(), Some("2020/scan-1.pdf"));
+    assert_eq!(plain.checksum, checksum("plain"));
+    assert_eq!(plain.modified, at);
+    // A second switch finds nothing encrypted: it is refused, not repeated.
+    let again = c
+        .set_document_decrypted(id, Some("2020/other.pdf"), &checksum("x"), at)
+        .await;
+    assert!(matches!(again, Err(Error::Conflict(_))), "{again:?}");
+    assert_eq!(c.document(id).await.unwrap(), plain);
 });
