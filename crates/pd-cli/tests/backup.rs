@@ -159,7 +159,10 @@ fn backup_restores_into_an_empty_library_without_loss() {
         "{name}"
     );
     assert_eq!(report["header"]["documents"], 30);
-    assert_eq!(report["header"]["migration"], 5);
+    assert_eq!(
+        report["header"]["migration"],
+        pd_store::db::latest_version()
+    );
     assert_eq!(report["header"]["pd_version"], env!("CARGO_PKG_VERSION"));
     assert_eq!(report["records"], 480);
 
@@ -379,11 +382,11 @@ fn hostile_archives_are_refused_and_nothing_is_written() {
 
     let mut m = good.clone();
     edit_header(&mut m, |h| h["migration"] = json!(999));
-    cases.push((
-        "newer schema",
-        forge("newer.tar.gz", &m),
-        "only knows migrations up to 5",
-    ));
+    let newer = format!(
+        "only knows migrations up to {}",
+        pd_store::db::latest_version()
+    );
+    cases.push(("newer schema", forge("newer.tar.gz", &m), &newer));
 
     let mut m = good.clone();
     m[0].data = b"{\"format\": ".to_vec();
