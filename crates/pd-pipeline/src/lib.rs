@@ -50,6 +50,7 @@
 //! # }
 //! ```
 
+pub mod archive;
 pub mod consume;
 pub mod date;
 pub mod parse;
