@@ -525,3 +525,53 @@ pub(crate) fn store_archive(
         bytes: bytes.len() as u64,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use image::{GrayImage, Luma};
+
+    fn page_bytes(options: &ArchiveOptions) -> Vec<u8> {
+        let image = DynamicImage::ImageLuma8(GrayImage::from_pixel(300, 200, Luma([255])));
+        let words = [ArchiveWord::new("Hello", 10, 10, 100, 30).ending_line()];
+        let page = ArchivePage {
+            image: &image,
+            dpi: 100.0,
+            words: &words,
+        };
+        archive_pdf_bytes(&[page], options).unwrap()
+    }
+
+    #[test]
+    fn the_same_pages_and_time_give_the_same_file() {
+        let options = ArchiveOptions {
+            title: Some("Letter".into()),
+            created: Some(time::macros::datetime!(2024-05-01 08:30:00 UTC)),
+            ..ArchiveOptions::default()
+        };
+        let first = page_bytes(&options);
+        assert_eq!(first, page_bytes(&options));
+        let text = String::from_utf8_lossy(&first);
+        assert!(text.contains("/CreationDate (D:20240501083000Z)"), "{text}");
+        assert!(text.contains("<xmp:CreateDate>2024-05-01T08:30:00Z</xmp:CreateDate>"));
+        assert!(text.contains("/Title (Letter)"));
+        assert!(text.contains("/ID ["));
+        assert!(!text.contains("/Encrypt"));
+        let later = ArchiveOptions {
+            created: Some(time::macros::datetime!(2024-05-02 08:30:00 UTC)),
+            ..options
+        };
+        assert_ne!(first, page_bytes(&later), "the file ID follows the content");
+    }
+
+    #[test]
+    fn control_characters_leave_the_title() {
+        let options = ArchiveOptions {
+            title: Some("A\u{7}B".into()),
+            ..ArchiveOptions::default()
+        };
+        let text = String::from_utf8_lossy(&page_bytes(&options)).into_owned();
+        assert!(text.contains("/Title (AB)"), "{text}");
+        assert!(text.contains(">AB</rdf:li>"), "{text}");
+    }
+}
