@@ -10,6 +10,9 @@ use crate::{run_checked, show, workspace_root};
 
 /// Debian packages pd needs at run time or in tests.
 const DEBIAN_PACKAGES: &[&str] = &[
+    // OCR; the archive tests also box words with the tesseract binary.
+    "tesseract-ocr",
+    "tesseract-ocr-eng",
     // `pdftotext` and `pdffonts`, which the archive tests read archives back with.
     "poppler-utils",
     // python3 with venv for the PDF/A validator below and libpdfium's wheel.

@@ -53,28 +53,31 @@ pub(super) fn encode_image(
     image: &DynamicImage,
     mode: ImageCompression,
 ) -> Result<EncodedImage, String> {
-    let rgb = flatten(image);
-    let grey = is_grey(&rgb);
-    match mode {
-        ImageCompression::Jpeg(quality) => jpeg(&rgb, grey, quality.clamp(1, 100)),
-        ImageCompression::Lossless => {
-            if grey {
-                Ok(flate_grey(&to_grey(&rgb)))
-            } else {
-                Ok(flate_rgb(&rgb))
+    // Grey scans, the common case, never take the detour through RGB.
+    let luma = match image {
+        DynamicImage::ImageLuma8(luma) => std::borrow::Cow::Borrowed(luma),
+        _ => {
+            let rgb = flatten(image);
+            if !is_grey(&rgb) {
+                return match mode {
+                    ImageCompression::Jpeg(quality) => jpeg_rgb(&rgb, quality.clamp(1, 100)),
+                    ImageCompression::Lossless => Ok(flate_rgb(&rgb)),
+                    ImageCompression::Auto => jpeg_rgb(&rgb, JPEG_QUALITY),
+                };
             }
+            std::borrow::Cow::Owned(to_grey(&rgb))
         }
+    };
+    match mode {
+        ImageCompression::Jpeg(quality) => jpeg_grey(&luma, quality.clamp(1, 100)),
+        ImageCompression::Lossless => Ok(flate_grey(&luma)),
         ImageCompression::Auto => {
-            if !grey {
-                return jpeg(&rgb, false, JPEG_QUALITY);
-            }
-            let luma = to_grey(&rgb);
-            let paper = luma.as_raw().iter().filter(|&&v| v >= PAPER).count();
-            if luma.as_raw().is_empty() || paper as f64 / luma.as_raw().len() as f64 >= PAPER_SHARE
-            {
+            let raw = luma.as_raw();
+            let paper = raw.iter().filter(|&&v| v >= PAPER).count();
+            if raw.is_empty() || paper as f64 / raw.len() as f64 >= PAPER_SHARE {
                 Ok(flate_grey(&luma))
             } else {
-                jpeg(&rgb, true, JPEG_QUALITY)
+                jpeg_grey(&luma, JPEG_QUALITY)
             }
         }
     }
@@ -114,38 +117,47 @@ fn to_grey(rgb: &RgbImage) -> GrayImage {
     grey
 }
 
-fn jpeg(rgb: &RgbImage, grey: bool, quality: u8) -> Result<EncodedImage, String> {
+fn jpeg_rgb(rgb: &RgbImage, quality: u8) -> Result<EncodedImage, String> {
+    jpeg(
+        rgb.as_raw(),
+        rgb.width(),
+        rgb.height(),
+        image::ExtendedColorType::Rgb8,
+        quality,
+    )
+}
+
+fn jpeg_grey(luma: &GrayImage, quality: u8) -> Result<EncodedImage, String> {
+    jpeg(
+        luma.as_raw(),
+        luma.width(),
+        luma.height(),
+        image::ExtendedColorType::L8,
+        quality,
+    )
+}
+
+fn jpeg(
+    pixels: &[u8],
+    width: u32,
+    height: u32,
+    colour: image::ExtendedColorType,
+    quality: u8,
+) -> Result<EncodedImage, String> {
     let mut data = Vec::new();
-    let encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut data, quality);
-    let (colour, result) = if grey {
-        let luma = to_grey(rgb);
-        (
-            Colour::Gray,
-            encoder.write_image(
-                luma.as_raw(),
-                luma.width(),
-                luma.height(),
-                image::ExtendedColorType::L8,
-            ),
-        )
-    } else {
-        (
-            Colour::Rgb,
-            encoder.write_image(
-                rgb.as_raw(),
-                rgb.width(),
-                rgb.height(),
-                image::ExtendedColorType::Rgb8,
-            ),
-        )
-    };
-    result.map_err(|e| format!("cannot encode the page as JPEG: {e}"))?;
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut data, quality)
+        .write_image(pixels, width, height, colour)
+        .map_err(|e| format!("cannot encode the page as JPEG: {e}"))?;
     Ok(EncodedImage {
         data,
         filter: Filter::DctDecode,
-        width: rgb.width(),
-        height: rgb.height(),
-        colour,
+        width,
+        height,
+        colour: if colour == image::ExtendedColorType::L8 {
+            Colour::Gray
+        } else {
+            Colour::Rgb
+        },
         bits_per_component: 8,
     })
 }
