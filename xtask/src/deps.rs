@@ -12,10 +12,20 @@ use crate::{run_checked, show, workspace_root};
 const DEBIAN_PACKAGES: &[&str] = &[
     // `gpg --symmetric`: the tests of `pd decrypt` encrypt legacy documents with it.
     "gnupg",
-    // Coming with the OCR work:
-    // "tesseract-ocr",
-    // "tesseract-ocr-eng",
+    // OCR; the archive tests also box words with the tesseract binary.
+    "tesseract-ocr",
+    "tesseract-ocr-eng",
+    // `pdftotext` and `pdffonts`, which the archive tests read archives back with.
+    "poppler-utils",
+    // python3 with venv for the PDF/A validator below and libpdfium's wheel.
+    "python3-venv",
 ];
+
+/// The independent PDF/A validator the archive tests run (PyPI `page-validation`, the
+/// Python wheel of the `page` checker, which passes the veraPDF and Isartor corpora).
+const PDFA_VALIDATOR: &str = "page-validation==0.11.0";
+/// Where it is installed: a private venv under `.deps/`.
+pub const PDFA_VENV: &str = "pdfa-venv";
 
 /// The pypdfium2 wheel that carries libpdfium, and where the library sits inside it.
 const PYPDFIUM2_VERSION: &str = "5.15.2";
@@ -27,7 +37,38 @@ const VERSION_FILE: &str = "pypdfium2.version";
 
 pub fn install() -> Result<()> {
     install_debian_packages()?;
-    install_pdfium()
+    install_pdfium()?;
+    install_pdfa_validator()
+}
+
+/// `.deps/pdfa-venv/` with `page-validation` in it; the archive tests find its Python
+/// there. Reinstalled when the pinned version changes.
+fn install_pdfa_validator() -> Result<()> {
+    let venv = workspace_root().join(".deps").join(PDFA_VENV);
+    let venv_python = venv.join("bin").join("python");
+    let marker = venv.join("pd-validator.version");
+    let installed = std::fs::read_to_string(&marker).unwrap_or_default();
+    if venv_python.is_file() && installed.trim() == PDFA_VALIDATOR {
+        return Ok(());
+    }
+    println!(
+        "deps: installing the PDF/A validator ({PDFA_VALIDATOR}) into {}",
+        venv.display()
+    );
+    if !venv_python.is_file() {
+        run_quiet(Command::new(python()?).args(["-m", "venv"]).arg(&venv)).context(
+            "the PDF/A validator needs python3 with venv (Debian: apt-get install python3-venv)",
+        )?;
+    }
+    run_quiet(
+        Command::new(&venv_python)
+            .args(["-m", "pip", "install", "--quiet", "--only-binary=:all:"])
+            .arg(PDFA_VALIDATOR),
+    )?;
+    run_quiet(Command::new(&venv_python).args(["-c", "import page"]))?;
+    std::fs::write(&marker, format!("{PDFA_VALIDATOR}\n"))
+        .with_context(|| format!("cannot write {}", marker.display()))?;
+    Ok(())
 }
 
 /// `.deps/pdfium/` under the workspace root; pd-pipeline looks there too.

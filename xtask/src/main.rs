@@ -29,7 +29,7 @@ tasks:
   test            deps, then every test in the workspace (CI=1 requires all databases)
   corpus [--docs N] [--seed S] [--out FILE] [--txt DIR]
                   a generated library with planted near-duplicates (JSON, text files)
-  bench classifier|duplicates|retag|sanity|thumbnails [FLAGS]
+  bench archive|classifier|duplicates|retag|sanity|thumbnails [FLAGS]
                   measure a hot path on generated data (`cargo xtask bench` lists the flags)";
 
 fn main() -> ExitCode {

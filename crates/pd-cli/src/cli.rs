@@ -79,6 +79,9 @@ pub enum Command {
     /// Make the thumbnails again from the originals (paperless-ngx's document_thumbnails):
     /// the first page of a PDF, the first lines of a text file, else a placeholder.
     Thumbnails(crate::commands::thumbnails::ThumbnailsArgs),
+    /// Make the missing PDF/A-2B archive versions (paperless-ngx's document_archiver):
+    /// page images with an invisible, searchable text layer, under documents/archive.
+    Archive(crate::commands::archive::ArchiveArgs),
     /// Train the model behind the auto matching algorithm.
     #[command(subcommand)]
     Classifier(crate::commands::classifier::ClassifierCommand),

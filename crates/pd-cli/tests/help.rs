@@ -24,6 +24,7 @@ const COMMANDS: &[&[&str]] = &[
     &["storage-paths", "add"],
     &["status"],
     &["thumbnails"],
+    &["archive"],
     &["sanity"],
     &["rename"],
     &["duplicates"],

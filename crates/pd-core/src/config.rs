@@ -21,6 +21,32 @@ pub enum OcrMode {
     Force,
 }
 
+/// When the consumer and `pd archive` make a PDF/A archive version (paperless-ngx's
+/// `ARCHIVE_FILE_GENERATION`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ArchiveFileGeneration {
+    /// For images and PDFs without a text layer, not for born-digital PDFs (the default).
+    #[default]
+    Auto,
+    /// For every document that can be rendered, born-digital PDFs included.
+    Always,
+    /// Never.
+    Never,
+}
+
+impl ArchiveFileGeneration {
+    /// Reads `auto`, `always` or `never`.
+    pub fn parse(value: &str) -> Option<ArchiveFileGeneration> {
+        match value.trim().to_ascii_lowercase().as_str() {
+            "auto" => Some(ArchiveFileGeneration::Auto),
+            "always" => Some(ArchiveFileGeneration::Always),
+            "never" => Some(ArchiveFileGeneration::Never),
+            _ => None,
+        }
+    }
+}
+
 /// OCR settings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -73,6 +99,8 @@ pub struct Config {
     pub filename_date_order: Option<DateOrder>,
     /// `PD_IGNORE_DATES` (comma-separated ISO dates): dates never taken as a document's date.
     pub ignore_dates: Vec<time::Date>,
+    /// `PD_ARCHIVE_FILE_GENERATION`: `auto` (default), `always` or `never`.
+    pub archive_file_generation: ArchiveFileGeneration,
 }
 
 /// What the command line sets; it wins over every other source.
@@ -98,6 +126,7 @@ struct ConfigFile {
     date_order: Option<DateOrder>,
     filename_date_order: Option<DateOrder>,
     ignore_dates: Option<Vec<String>>,
+    archive_file_generation: Option<ArchiveFileGeneration>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -223,6 +252,14 @@ impl Config {
             date_order: date_order("PD_DATE_ORDER", file.date_order)?.unwrap_or_default(),
             filename_date_order: date_order("PD_FILENAME_DATE_ORDER", file.filename_date_order)?,
             ignore_dates,
+            archive_file_generation: match env("PD_ARCHIVE_FILE_GENERATION") {
+                Some(v) => parse_env(
+                    "PD_ARCHIVE_FILE_GENERATION",
+                    &v,
+                    ArchiveFileGeneration::parse,
+                )?,
+                None => file.archive_file_generation.unwrap_or_default(),
+            },
             data_dir,
         })
     }
@@ -244,6 +281,7 @@ impl Config {
             date_order: DateOrder::default(),
             filename_date_order: None,
             ignore_dates: Vec::new(),
+            archive_file_generation: ArchiveFileGeneration::default(),
             data_dir,
         }
     }
@@ -362,6 +400,30 @@ mod tests {
         assert!(config.database_url.starts_with("sqlite://"));
         assert!(config.database_url.contains("pd.sqlite3"));
         assert_eq!(config.ocr.language, "eng");
+    }
+
+    #[test]
+    fn archive_file_generation_from_file_and_environment() {
+        let dir = tempdir("archive-generation");
+        assert_eq!(
+            load(&dir, &[]).unwrap().archive_file_generation,
+            ArchiveFileGeneration::Auto
+        );
+        std::fs::write(dir.join("pd.toml"), "archive_file_generation = \"never\"\n").unwrap();
+        assert_eq!(
+            load(&dir, &[]).unwrap().archive_file_generation,
+            ArchiveFileGeneration::Never
+        );
+        let config = load(&dir, &[("PD_ARCHIVE_FILE_GENERATION", "Always")]).unwrap();
+        assert_eq!(
+            config.archive_file_generation,
+            ArchiveFileGeneration::Always
+        );
+        let err = load(&dir, &[("PD_ARCHIVE_FILE_GENERATION", "sometimes")]).unwrap_err();
+        assert!(
+            err.to_string().contains("PD_ARCHIVE_FILE_GENERATION"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -20,13 +20,15 @@
 //!   PDFium, 500 px wide WebP; text drawn on a page; a placeholder otherwise), `pd
 //!   thumbnails` ([`thumbnail::regenerate_thumbnails`]) and the renderer pd-store's
 //!   sanity fixer uses ([`thumbnail::Thumbnailer`]).
+//! - [`archive`]: PDF/A-2B archive versions (page images with an invisible text layer)
+//!   and `pd archive` ([`archive::archive_documents`]).
 //! - [`consume`]: the consumer, storing a file with its thumbnail.
 //! - [`date`]: a document's date from its text (and file name), as paperless-ngx's
 //!   date parser finds it ([`date::DateParser`]).
 //! - [`sample`] (feature `sample-documents`): a text-layer PDF writer and realistic
 //!   sample documents for the quickstart and tests.
 //!
-//! OCR and archive versions come next.
+//! OCR comes next.
 //!
 //! # Example
 //!
@@ -50,6 +52,7 @@
 //! # }
 //! ```
 
+pub mod archive;
 pub mod consume;
 pub mod date;
 pub mod parse;

@@ -1,7 +1,8 @@
 //! Generated sample documents: a small PDF writer with a real text layer, and a
 //! handful of realistic documents for the quickstart and for tests.
 //!
-//! Only built with the `sample-documents` feature.
+//! Only built with the `sample-documents` feature; [`scanned_page`] makes a page image
+//! with its word boxes for archive tests and benches.
 
 use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref, Str};
 
@@ -69,6 +70,78 @@ pub fn text_pdf(pages: &[&str]) -> Vec<u8> {
         pdf.stream(content_id, &content.finish());
     }
     pdf.finish()
+}
+
+/// A generated scan: an A4 page at 300 dpi, black text drawn with an 8 × 8 bitmap font
+/// (32 pixels high, 8 points) on white, one entry of `lines` per line, plus the box of
+/// every word as OCR would report it (line ends marked). For archive tests and benches.
+///
+/// ```
+/// let (page, words) = pd_pipeline::sample::scanned_page(&["INVOICE 17", "TOTAL 12 EUR"]);
+/// assert_eq!((page.width(), page.height()), (2480, 3508));
+/// assert_eq!(words.len(), 5);
+/// assert!(words[1].line_end && !words[2].line_end);
+/// ```
+pub fn scanned_page(lines: &[&str]) -> (image::GrayImage, Vec<crate::archive::ArchiveWord>) {
+    use font8x8::UnicodeFonts;
+
+    const SCALE: u32 = 4;
+    const ADVANCE: u32 = 8 * SCALE;
+    const LINE_PITCH: u32 = 56;
+    let mut page = image::GrayImage::from_pixel(2480, 3508, image::Luma([255]));
+    let mut words = Vec::new();
+    for (row, line) in lines.iter().enumerate() {
+        let top = 200 + row as u32 * LINE_PITCH;
+        if top + ADVANCE > page.height() {
+            break;
+        }
+        let mut line_words = Vec::new();
+        let mut column = 0u32;
+        for word in line.split(' ') {
+            let len = word.chars().count() as u32;
+            let left = 200 + column * ADVANCE;
+            if !word.is_empty() && left + len * ADVANCE <= page.width() {
+                for (i, ch) in word.chars().enumerate() {
+                    let Some(glyph) = font8x8::BASIC_FONTS
+                        .get(ch)
+                        .or_else(|| font8x8::LATIN_FONTS.get(ch))
+                    else {
+                        continue;
+                    };
+                    let x0 = left + i as u32 * ADVANCE;
+                    for (gy, bits) in glyph.iter().enumerate() {
+                        for gx in 0..8u32 {
+                            if bits & (1 << gx) == 0 {
+                                continue;
+                            }
+                            for dy in 0..SCALE {
+                                for dx in 0..SCALE {
+                                    page.put_pixel(
+                                        x0 + gx * SCALE + dx,
+                                        top + gy as u32 * SCALE + dy,
+                                        image::Luma([0]),
+                                    );
+                                }
+                            }
+                        }
+                    }
+                }
+                line_words.push(crate::archive::ArchiveWord::new(
+                    word,
+                    left,
+                    top,
+                    len * ADVANCE,
+                    ADVANCE,
+                ));
+            }
+            column += len + 1;
+        }
+        if let Some(last) = line_words.last_mut() {
+            last.line_end = true;
+        }
+        words.extend(line_words);
+    }
+    (page, words)
 }
 
 /// Encodes `text` in WinAnsiEncoding (Windows-1252); unmappable characters become `?`.

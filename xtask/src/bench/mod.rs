@@ -1,6 +1,7 @@
 //! `cargo xtask bench <what>`: measurements of pd's hot paths on generated data, next
 //! to the paperless-ngx figures or a reference implementation where one exists.
 
+mod archive;
 mod classifier;
 mod duplicates;
 mod export;
@@ -18,7 +19,9 @@ use serde_json::Value;
 use crate::{cargo, run_checked, show, target_dir};
 
 pub const USAGE: &str = "\
-bench classifier [--docs N] [--seed S] [--min-confidence C] [--no-reference]
+bench archive [--docs N] [--dpi D]
+                  time `pd archive` on N generated one-page PDFs (render + text layer + PDF/A)
+  bench classifier [--docs N] [--seed S] [--min-confidence C] [--no-reference]
                   train pd's classifier and scikit-learn's (paperless-ngx's model) on one corpus
   bench duplicates [--docs N] [--seed S] [--ratio R] [--no-reference]
                   time pd's duplicate search against Python rapidfuzz over all pairs
@@ -38,6 +41,7 @@ pub fn run(args: &[String]) -> Result<()> {
         bail!("what to benchmark?\n  {USAGE}");
     };
     match what.as_str() {
+        "archive" => archive::run(rest),
         "classifier" => classifier::run(rest),
         "duplicates" => duplicates::run(rest),
         "export" => export::run(rest),

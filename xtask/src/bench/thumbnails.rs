@@ -122,7 +122,7 @@ fn tempfile_dir() -> Result<std::path::PathBuf> {
 }
 
 /// `docs` different one-page invoices, about 20 lines each.
-fn write_inbox(inbox: &Path, docs: usize) -> Result<()> {
+pub(super) fn write_inbox(inbox: &Path, docs: usize) -> Result<()> {
     std::fs::create_dir_all(inbox).with_context(|| format!("creating {}", inbox.display()))?;
     for i in 0..docs {
         let mut text = format!(

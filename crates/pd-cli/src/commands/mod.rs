@@ -1,5 +1,6 @@
 //! One module per command: map flags to a library call, print the report.
 
+pub(crate) mod archive;
 pub(crate) mod backup;
 pub(crate) mod classifier;
 mod consume;
@@ -59,6 +60,7 @@ pub async fn run(cli: Cli, out: &Output) -> Result<Status> {
         Command::Duplicates(args) => duplicates::run(&open(&config).await?, args, out).await,
         Command::Retag(args) => retag::run(&open(&config).await?, &args, out).await,
         Command::Thumbnails(args) => thumbnails::run(&open(&config).await?, args, out).await,
+        Command::Archive(args) => archive::run(&open(&config).await?, args, out).await,
         Command::Classifier(cmd) => classifier::run(&open(&config).await?, cmd, out).await,
         Command::Match(cmd) => explain::run(&open(&config).await?, cmd, out).await,
         Command::Search(args) => search::run(&open(&config).await?, &args, out).await,
