@@ -10,6 +10,10 @@ use crate::{run_checked, show, workspace_root};
 
 /// Debian packages pd needs at run time or in tests.
 const DEBIAN_PACKAGES: &[&str] = &[
+    // The IMAP server pd-mail's tests start (crates/pd-mail/tests/common).
+    "dovecot-imapd",
+    // The SMTP sink `pd mail send` is tested against.
+    "python3-aiosmtpd",
     // Coming with the OCR work:
     // "tesseract-ocr",
     // "tesseract-ocr-eng",
