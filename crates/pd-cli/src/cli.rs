@@ -102,6 +102,10 @@ pub enum Command {
     /// an unchanged library writes no file, and the previous export stays intact until
     /// the new one is complete.
     Export(crate::commands::export::ExportArgs),
+    /// Fetch documents from mail (IMAP accounts and rules), send documents by mail
+    /// (SMTP), and manage mail accounts and rules.
+    #[command(subcommand)]
+    Mail(crate::commands::mail::MailCommand),
 }
 
 #[derive(Debug, Args)]

@@ -41,6 +41,20 @@ const COMMANDS: &[&[&str]] = &[
     &["import"],
     &["verify"],
     &["export"],
+    &["mail"],
+    &["mail", "fetch"],
+    &["mail", "send"],
+    &["mail", "accounts"],
+    &["mail", "accounts", "list"],
+    &["mail", "accounts", "add"],
+    &["mail", "accounts", "edit"],
+    &["mail", "accounts", "remove"],
+    &["mail", "accounts", "test"],
+    &["mail", "rules"],
+    &["mail", "rules", "list"],
+    &["mail", "rules", "add"],
+    &["mail", "rules", "edit"],
+    &["mail", "rules", "remove"],
 ];
 
 #[test]

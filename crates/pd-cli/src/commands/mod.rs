@@ -8,6 +8,7 @@ pub(crate) mod explain;
 pub(crate) mod export;
 pub(crate) mod import;
 pub(crate) mod index;
+pub(crate) mod mail;
 mod migrate;
 mod objects;
 pub(crate) mod rename;
@@ -64,6 +65,7 @@ pub async fn run(cli: Cli, out: &Output) -> Result<Status> {
         Command::Import(args) => import::import(&config, &args, out).await,
         Command::Verify(args) => import::verify(&config, &args, out),
         Command::Export(args) => export::run(&open(&config).await?, &args, out).await,
+        Command::Mail(cmd) => mail::run(&open(&config).await?, cmd, out).await,
     }
 }
 

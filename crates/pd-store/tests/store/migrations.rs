@@ -45,6 +45,11 @@ struct Library {
     rename_journal: Vec<JournalEntry>,
 }
 
+/// Every migration's version, ascending.
+fn versions() -> Vec<i64> {
+    Database::migrations().iter().map(|m| m.version).collect()
+}
+
 /// What a database migrated down to `version` still holds of `full`.
 fn held(full: &Library, version: i64) -> Library {
     let mut lib = full.clone();
@@ -248,7 +253,7 @@ store_test!(empty async fn migrating_up_from_empty(db) {
     let report = db.migrate().await.unwrap();
     assert_eq!(report.from, 0);
     assert_eq!(report.to, latest);
-    assert_eq!(report.applied, (1..=latest).collect::<Vec<_>>());
+    assert_eq!(report.applied, versions());
     assert!(report.reverted.is_empty());
     assert_eq!(db.applied_version().await.unwrap(), latest);
     let tables = db.table_names().await.unwrap();
@@ -271,17 +276,19 @@ store_test!(async fn each_step_down_and_up_keeps_data(db) {
     assert_eq!(full.rename_journal.len(), 1);
     // What a database at version 1 can hold: everything but mail and later tables.
     let library_only = held(&full, 1);
-    for k in (2..=latest).rev() {
+    // Version numbers may have gaps (numbers reserved for work not merged yet).
+    for pair in versions().windows(2).rev() {
+        let (below, k) = (pair[0], pair[1]);
         assert_eq!(db.applied_version().await.unwrap(), k);
-        let down = db.migrate_to(k - 1).await.unwrap();
-        assert_eq!((down.from, down.to), (k, k - 1));
+        let down = db.migrate_to(below).await.unwrap();
+        assert_eq!((down.from, down.to), (k, below));
         assert_eq!(down.reverted, vec![k]);
-        assert_eq!(read(&db, k - 1).await, held(&full, k - 1));
+        assert_eq!(read(&db, below).await, held(&full, below));
         // Going down drops migration k's tables with their rows; the rest is kept.
         let up = db.migrate_to(k).await.unwrap();
         assert_eq!(up.applied, vec![k]);
-        assert_eq!(read(&db, k).await, held(&full, k - 1));
-        db.migrate_to(k - 1).await.unwrap();
+        assert_eq!(read(&db, k).await, held(&full, below));
+        db.migrate_to(below).await.unwrap();
     }
     // Back at the top, the library is whole and mail works again.
     db.migrate().await.unwrap();
@@ -295,13 +302,13 @@ store_test!(async fn migrating_to_zero_removes_every_table(db) {
     populate(&db).await;
     let latest = Database::latest_version();
     let report = db.migrate_to(0).await.unwrap();
-    assert_eq!(report.reverted, (1..=latest).rev().collect::<Vec<_>>());
+    assert_eq!(report.reverted, versions().into_iter().rev().collect::<Vec<_>>());
     assert_eq!(report.to, 0);
     assert_eq!(db.applied_version().await.unwrap(), 0);
     // Only sqlx's bookkeeping table is left.
     assert_eq!(db.table_names().await.unwrap(), vec!["_sqlx_migrations".to_string()]);
     let report = db.migrate().await.unwrap();
-    assert_eq!(report.applied, (1..=latest).collect::<Vec<_>>());
+    assert_eq!(report.applied, versions());
     let counts = db.conn().await.unwrap().library_counts().await.unwrap();
     assert_eq!(counts, Default::default());
 });
