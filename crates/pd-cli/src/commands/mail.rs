@@ -129,7 +129,7 @@ pub enum RuleCommand {
         /// The rule's name.
         name: String,
         #[command(flatten)]
-        fields: RuleFields,
+        fields: Box<RuleFields>,
     },
     /// Change a mail rule.
     Edit {
@@ -139,7 +139,7 @@ pub enum RuleCommand {
         #[arg(long)]
         rename: Option<String>,
         #[command(flatten)]
-        fields: RuleFields,
+        fields: Box<RuleFields>,
     },
     /// Remove a mail rule (and what it remembers of processed mail).
     Remove {
