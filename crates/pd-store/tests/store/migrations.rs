@@ -300,7 +300,6 @@ store_test!(async fn each_step_down_and_up_keeps_data(db) {
 
 store_test!(async fn migrating_to_zero_removes_every_table(db) {
     populate(&db).await;
-    let latest = Database::latest_version();
     let report = db.migrate_to(0).await.unwrap();
     assert_eq!(report.reverted, versions().into_iter().rev().collect::<Vec<_>>());
     assert_eq!(report.to, 0);
