@@ -19,6 +19,10 @@ const DEBIAN_PACKAGES: &[&str] = &[
     "poppler-utils",
     // python3 with venv for the PDF/A validator below and libpdfium's wheel.
     "python3-venv",
+    // The IMAP server pd-mail's tests start (crates/pd-mail/tests/common).
+    "dovecot-imapd",
+    // The SMTP sink `pd mail send` is tested against.
+    "python3-aiosmtpd",
 ];
 
 /// The independent PDF/A validator the archive tests run (PyPI `page-validation`, the

@@ -119,6 +119,10 @@ pub enum Command {
     /// thumbnail is verified against its checksum, written as a plain file, and only
     /// then is the encrypted file removed. Resumable; a wrong passphrase changes nothing.
     Decrypt(crate::commands::decrypt::DecryptArgs),
+    /// Fetch documents from mail (IMAP accounts and rules), send documents by mail
+    /// (SMTP), and manage mail accounts and rules.
+    #[command(subcommand)]
+    Mail(crate::commands::mail::MailCommand),
 }
 
 #[derive(Debug, Args)]

@@ -45,6 +45,20 @@ const COMMANDS: &[&[&str]] = &[
     &["backup"],
     &["restore"],
     &["decrypt"],
+    &["mail"],
+    &["mail", "fetch"],
+    &["mail", "send"],
+    &["mail", "accounts"],
+    &["mail", "accounts", "list"],
+    &["mail", "accounts", "add"],
+    &["mail", "accounts", "edit"],
+    &["mail", "accounts", "remove"],
+    &["mail", "accounts", "test"],
+    &["mail", "rules"],
+    &["mail", "rules", "list"],
+    &["mail", "rules", "add"],
+    &["mail", "rules", "edit"],
+    &["mail", "rules", "remove"],
 ];
 
 #[test]

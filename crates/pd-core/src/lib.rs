@@ -38,7 +38,8 @@ pub use document::{Document, NewDocument, StorageType, mime_extension};
 pub use error::{Error, Result};
 pub use mail::{
     MailAccount, MailAccountType, MailAction, MailAttachmentType, MailConsumptionScope,
-    MailCorrespondentFrom, MailRule, MailSecurity, MailTitleFrom,
+    MailCorrespondentFrom, MailRule, MailSecurity, MailTitleFrom, ProcessedMail,
+    ProcessedMailStatus,
 };
 pub use matching::{MatchRule, MatchingAlgorithm};
 pub use objects::{Correspondent, DocumentType, Note, StoragePath, Tag, User};

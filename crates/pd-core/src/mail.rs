@@ -129,6 +129,58 @@ pub struct MailRule {
     pub owner: Option<Id>,
 }
 
+/// What became of a mail a rule handled (paperless-ngx's `ProcessedMail.status`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ProcessedMailStatus {
+    /// Every document was consumed and the action ran.
+    Success,
+    /// A consumption or the action failed; the mail is not retried.
+    Failed,
+    /// Nothing in the mail was to be consumed.
+    ProcessedWoConsumption,
+}
+
+impl ProcessedMailStatus {
+    /// The text paperless-ngx stores.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Success => "SUCCESS",
+            Self::Failed => "FAILED",
+            Self::ProcessedWoConsumption => "PROCESSED_WO_CONSUMPTION",
+        }
+    }
+
+    /// The status for a stored text, if it is one.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "SUCCESS" => Some(Self::Success),
+            "FAILED" => Some(Self::Failed),
+            "PROCESSED_WO_CONSUMPTION" => Some(Self::ProcessedWoConsumption),
+            _ => None,
+        }
+    }
+}
+
+/// A mail a rule has handled, remembered so that it is never downloaded or consumed again.
+/// It is known by (rule, folder, UIDVALIDITY, UID) and, after a UIDVALIDITY change, by
+/// its Message-ID.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProcessedMail {
+    pub id: Id,
+    pub rule: Id,
+    pub folder: String,
+    pub uid_validity: Option<u32>,
+    pub uid: u32,
+    pub message_id: Option<String>,
+    pub subject: String,
+    pub received: Option<crate::Timestamp>,
+    pub processed: crate::Timestamp,
+    pub status: ProcessedMailStatus,
+    pub error: Option<String>,
+    pub owner: Option<Id>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

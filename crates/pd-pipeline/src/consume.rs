@@ -88,12 +88,37 @@ pub async fn consume_file(
     Ok(consumed)
 }
 
+/// What a caller (the mail fetcher, say) sets on a document before the library's match
+/// rules run; match rules keep what is set here and fill in the rest.
+#[derive(Debug, Clone, Default)]
+pub struct Assignments {
+    /// The title; else the file name without its extension.
+    pub title: Option<String>,
+    pub correspondent: Option<Id>,
+    pub document_type: Option<Id>,
+    pub tags: Vec<Id>,
+    pub owner: Option<Id>,
+    /// Content the caller has already read (a type the parser does not know, such as a
+    /// mail as `.eml`): the parser is skipped and the placeholder thumbnail used.
+    pub parsed: Option<Parsed>,
+}
+
 /// [`consume_file`] without the search index, for a caller that consumes many files
 /// and updates the index once for all of them (`pd_index::IndexSync`).
 pub async fn consume_file_unindexed(
     store: &Store,
     engine: Option<&PdfEngine>,
     path: &Path,
+) -> Result<ConsumedDocument, ConsumeError> {
+    consume_file_with(store, engine, path, Assignments::default()).await
+}
+
+/// [`consume_file_unindexed`] with what the caller assigns to the document.
+pub async fn consume_file_with(
+    store: &Store,
+    engine: Option<&PdfEngine>,
+    path: &Path,
+    assign: Assignments,
 ) -> Result<ConsumedDocument, ConsumeError> {
     let not_a_file = |message: String| ConsumeError::NotAFile {
         path: path.to_owned(),
@@ -150,7 +175,15 @@ pub async fn consume_file_unindexed(
         ));
     }
 
-    let (parsed, thumbnail): (Parsed, Option<Thumbnail>) = {
+    let (parsed, thumbnail): (Parsed, Option<Thumbnail>) = if let Some(parsed) = assign.parsed {
+        let label = parsed
+            .mime_type
+            .rsplit('/')
+            .next()
+            .unwrap_or("?")
+            .to_uppercase();
+        (parsed, placeholder(&label, None).ok())
+    } else {
         let owned = path.to_owned();
         let engine = engine.cloned();
         tokio::task::spawn_blocking(move || {
@@ -184,7 +217,10 @@ pub async fn consume_file_unindexed(
         .or_else(|| file_date(&meta))
         .unwrap_or_else(|| now.date());
     let new = NewDocument {
-        title: title_from_file_name(&file_name),
+        title: assign
+            .title
+            .map(|t| t.chars().take(Document::MAX_TITLE_CHARS).collect())
+            .unwrap_or_else(|| title_from_file_name(&file_name)),
         content: parsed.content,
         created,
         added: now,
@@ -194,11 +230,11 @@ pub async fn consume_file_unindexed(
         archive_checksum: None,
         page_count: parsed.page_count,
         archive_serial_number: None,
-        correspondent: None,
-        document_type: None,
+        correspondent: assign.correspondent,
+        document_type: assign.document_type,
         storage_path: None,
-        owner: None,
-        tags: Vec::new(),
+        owner: assign.owner,
+        tags: assign.tags,
     };
     let document = store_document(store, path, new, thumbnail.as_ref(), &mut warnings)
         .await

@@ -6,6 +6,7 @@ mod classifier;
 mod duplicates;
 mod export;
 mod index;
+mod mail;
 mod retag;
 mod sanity;
 mod thumbnails;
@@ -29,6 +30,8 @@ bench archive [--docs N] [--dpi D]
                   time `pd export` (full and unchanged re-run) and `pd import` against paperless-ngx
   bench index [--docs N]
                   time a full reindex of 1,000 and N (10,000) generated documents, and queries
+  bench mail [--mails N]
+                  time `pd mail fetch` of a Dovecot mailbox (500 mails, 10 matching), first and second run
   bench retag [--docs N] [--seed S] [--runs R]
                   time `pd retag -c -T -t -s` on a generated library with rules of every algorithm
   bench sanity [--docs N] [--size-kib K] [--dir DIR]
@@ -46,6 +49,7 @@ pub fn run(args: &[String]) -> Result<()> {
         "duplicates" => duplicates::run(rest),
         "export" => export::run(rest),
         "index" => index::run(rest),
+        "mail" => mail::run(rest),
         "retag" => retag::run(rest),
         "sanity" => sanity::run(rest),
         "thumbnails" => thumbnails::run(rest),

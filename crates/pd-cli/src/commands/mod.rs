@@ -11,6 +11,7 @@ pub(crate) mod explain;
 pub(crate) mod export;
 pub(crate) mod import;
 pub(crate) mod index;
+pub(crate) mod mail;
 mod migrate;
 mod objects;
 pub(crate) mod rename;
@@ -71,6 +72,7 @@ pub async fn run(cli: Cli, out: &Output) -> Result<Status> {
         Command::Backup(args) => backup::backup(&open(&config).await?, &args, out).await,
         Command::Restore(args) => backup::restore(&config, &args, out).await,
         Command::Decrypt(args) => decrypt::run(&open(&config).await?, args, out).await,
+        Command::Mail(cmd) => mail::run(&open(&config).await?, cmd, out).await,
     }
 }
 

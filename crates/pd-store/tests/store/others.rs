@@ -228,3 +228,60 @@ store_test!(async fn library_counts_count_everything(db) {
     let json = serde_json::to_value(c.library_counts().await.unwrap()).unwrap();
     assert_eq!(json["trashed_documents"], 1);
 });
+
+store_test!(async fn mail_edits_and_processed_mail(db) {
+    let mut c = db.conn().await.unwrap();
+    let mut account = c.insert_mail_account(&mail_account("one")).await.unwrap();
+    let other = c.insert_mail_account(&mail_account("two")).await.unwrap();
+    account.imap_server = "imap.changed.invalid".into();
+    account.password = "n3w".into();
+    c.update_mail_account(&account).await.unwrap();
+    assert_eq!(c.mail_accounts().await.unwrap()[0], account);
+    let clash = pd_core::MailAccount { name: "two".into(), ..account.clone() };
+    assert!(matches!(c.update_mail_account(&clash).await, Err(Error::Conflict(_))));
+
+    let tag = c.insert_tag(&NewTag::new("mail")).await.unwrap();
+    let mut rule = c.insert_mail_rule(&mail_rule("r", account.id)).await.unwrap();
+    rule.folder = "Archive".into();
+    rule.assign_tags = vec![tag.id];
+    rule.account = other.id;
+    c.update_mail_rule(&rule).await.unwrap();
+    assert_eq!(c.mail_rules().await.unwrap(), vec![rule.clone()]);
+
+    let record = |uid_validity: Option<u32>, uid: u32, message_id: Option<&str>| pd_core::ProcessedMail {
+        id: 0,
+        rule: rule.id,
+        folder: "Archive".into(),
+        uid_validity,
+        uid,
+        message_id: message_id.map(str::to_owned),
+        subject: "Rechnung".into(),
+        received: None,
+        processed: pd_core::now(),
+        status: pd_core::ProcessedMailStatus::Success,
+        error: None,
+        owner: None,
+    };
+    c.record_processed_mail(&record(Some(7), 1, Some("<a@x>"))).await.unwrap();
+    c.record_processed_mail(&record(Some(8), 2, None)).await.unwrap();
+    c.record_processed_mail(&record(None, 3, Some(&"x".repeat(300)))).await.unwrap();
+    let uids = |s: &[u32]| s.iter().copied().collect::<std::collections::HashSet<u32>>();
+    // The current UIDVALIDITY's and those recorded before UIDVALIDITY was known.
+    assert_eq!(c.processed_mail_uids(rule.id, "Archive", Some(7)).await.unwrap(), uids(&[1, 3]));
+    assert_eq!(c.processed_mail_uids(rule.id, "Archive", None).await.unwrap(), uids(&[1, 2, 3]));
+    assert!(c.processed_mail_uids(rule.id, "INBOX", Some(7)).await.unwrap().is_empty());
+    // An over-long Message-ID is not kept.
+    assert_eq!(
+        c.processed_message_ids(rule.id).await.unwrap(),
+        ["<a@x>".to_owned()].into_iter().collect()
+    );
+    let all = c.processed_mails().await.unwrap();
+    assert_eq!(all.len(), 3);
+    assert_eq!(all[0].status, pd_core::ProcessedMailStatus::Success);
+
+    c.delete_mail_account(other.id).await.unwrap();
+    assert!(c.mail_rules().await.unwrap().is_empty());
+    assert!(c.processed_mails().await.unwrap().is_empty());
+    assert_eq!(c.mail_accounts().await.unwrap(), vec![account]);
+    assert!(matches!(c.delete_mail_rule(rule.id).await, Err(Error::NotFound { .. })));
+});

@@ -1,0 +1,2 @@
+-- Reverts 0007_processed_mail (PostgreSQL).
+DROP TABLE processed_mail;
