@@ -212,7 +212,7 @@ impl Source {
 
     /// Every row of `table` (ordered by `order`), the `wanted` columns that exist, each
     /// as text or NULL, so that every backend's types read alike.
-    async fn rows(&mut self, table: &str, wanted: &[&str], order: &str) -> Result<Vec<Row_>> {
+    async fn rows(&mut self, table: &str, wanted: &[&str], order: &str) -> Result<Vec<TextRow>> {
         let present = self.columns(table).await?;
         let cols: Vec<&str> = wanted
             .iter()
@@ -250,7 +250,7 @@ impl Source {
                     let v: Option<String> = r.try_get(i).map_err(|e| query_error(&sql, e))?;
                     values.insert((*c).to_owned(), v);
                 }
-                Ok(Row_ {
+                Ok(TextRow {
                     table: table.to_owned(),
                     values,
                 })
@@ -273,12 +273,12 @@ fn query_error(sql: &str, e: sqlx::Error) -> Error {
 }
 
 /// One row, every column as text.
-struct Row_ {
+struct TextRow {
     table: String,
     values: HashMap<String, Option<String>>,
 }
 
-impl Row_ {
+impl TextRow {
     fn has(&self, col: &str) -> bool {
         self.values.contains_key(col)
     }
@@ -391,7 +391,7 @@ fn record(model: &str, pk: i64, fields: Map<String, Value>) -> Record {
 }
 
 /// Puts `(name, value)` into the fields when the row has that column.
-fn put(fields: &mut Map<String, Value>, row: &Row_, name: &str, col: &str, value: Value) {
+fn put(fields: &mut Map<String, Value>, row: &TextRow, name: &str, col: &str, value: Value) {
     if row.has(col) {
         fields.insert(name.to_owned(), value);
     }
@@ -406,7 +406,7 @@ const MATCHING: [&str; 6] = [
     "owner_id",
 ];
 
-fn matching_fields(row: &Row_) -> Result<Map<String, Value>> {
+fn matching_fields(row: &TextRow) -> Result<Map<String, Value>> {
     let mut f = Map::new();
     f.insert("name".into(), row.text("name"));
     put(&mut f, row, "match", "match", row.text("match"));
