@@ -10,9 +10,11 @@ use crate::{run_checked, show, workspace_root};
 
 /// Debian packages pd needs at run time or in tests.
 const DEBIAN_PACKAGES: &[&str] = &[
-    // Coming with the OCR work:
-    // "tesseract-ocr",
-    // "tesseract-ocr-eng",
+    // OCR: the program and its English and German language packs (the tests read a
+    // document in `deu+eng`).
+    "tesseract-ocr",
+    "tesseract-ocr-eng",
+    "tesseract-ocr-deu",
 ];
 
 /// The pypdfium2 wheel that carries libpdfium, and where the library sits inside it.

@@ -1,9 +1,12 @@
-//! Generated sample documents: a small PDF writer with a real text layer, and a
-//! handful of realistic documents for the quickstart and for tests.
+//! Generated sample documents: a small PDF writer with a real text layer, scans (text
+//! drawn into images, and image-only PDFs of them) for OCR, and a handful of realistic
+//! documents for the quickstart and for tests.
 //!
 //! Only built with the `sample-documents` feature.
 
-use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref, Str};
+use font8x8::UnicodeFonts;
+use image::{DynamicImage, GrayImage, ImageEncoder, Luma};
+use pdf_writer::{Content, Filter, Finish, Name, Pdf, Rect, Ref, Str};
 
 const PAGE_WIDTH: f32 = 595.0; // A4 in points
 const PAGE_HEIGHT: f32 = 842.0;
@@ -69,6 +72,171 @@ pub fn text_pdf(pages: &[&str]) -> Vec<u8> {
         pdf.stream(content_id, &content.finish());
     }
     pdf.finish()
+}
+
+/// `text` drawn black on white with an 8 × 8 bitmap font, every font pixel drawn as a
+/// `scale` × `scale` square, with a margin of two characters: a clean "scan" that
+/// Tesseract reads (scale 4 or more gives letters of OCR size). Lines split on `'\n'`;
+/// characters the font lacks are drawn as `?`.
+///
+/// ```
+/// let scan = pd_pipeline::sample::text_image("Invoice 2024-017", 4);
+/// assert_eq!(scan.height(), (2 * 2 * 8 + 12) * 4);
+/// ```
+pub fn text_image(text: &str, scale: u32) -> GrayImage {
+    let lines: Vec<&str> = text.split('\n').collect();
+    let columns = lines.iter().map(|l| l.chars().count()).max().unwrap_or(0) as u32;
+    let cell = 8 * scale;
+    let line_height = 12 * scale;
+    let margin = 2 * cell;
+    let width = 2 * margin + columns.max(1) * cell;
+    let height = 2 * margin + lines.len() as u32 * line_height;
+    let mut image = GrayImage::from_pixel(width, height, Luma([255]));
+    draw_lines(&mut image, &lines, margin, margin, scale);
+    image
+}
+
+/// An A4 page at `dpi` with `text` drawn from its top left margin (0.6 inch), letters
+/// about 7.5 pt tall, 66 characters to a line (longer lines are cut at the edge): what
+/// a scanner makes of a typed letter.
+pub fn scanned_page(text: &str, dpi: u32) -> GrayImage {
+    let width = (8.27 * dpi as f32).round() as u32;
+    let height = (11.69 * dpi as f32).round() as u32;
+    let mut image = GrayImage::from_pixel(width, height, Luma([255]));
+    let scale = (dpi as f32 / 75.0).round().max(1.0) as u32;
+    let margin = (0.6 * dpi as f32).round() as u32;
+    let lines: Vec<&str> = text.split('\n').collect();
+    draw_lines(&mut image, &lines, margin, margin, scale);
+    image
+}
+
+fn draw_lines(image: &mut GrayImage, lines: &[&str], x: u32, y: u32, scale: u32) {
+    let cell = 8 * scale;
+    for (row, line) in lines.iter().enumerate() {
+        let top = y + row as u32 * 12 * scale;
+        for (column, ch) in line.chars().enumerate() {
+            let Some(rows) = glyph(ch) else { continue };
+            let left = x + column as u32 * cell;
+            for (gy, bits) in rows.iter().enumerate() {
+                for gx in 0..8 {
+                    if bits & (1 << gx) == 0 {
+                        continue;
+                    }
+                    for dy in 0..scale {
+                        for dx in 0..scale {
+                            let (px, py) = (left + gx * scale + dx, top + gy as u32 * scale + dy);
+                            if px < image.width() && py < image.height() {
+                                image.put_pixel(px, py, Luma([0]));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn glyph(ch: char) -> Option<[u8; 8]> {
+    if ch.is_whitespace() {
+        return None;
+    }
+    let ch = match ch {
+        '€' => 'E',
+        '–' | '—' => '-',
+        other => other,
+    };
+    font8x8::BASIC_FONTS
+        .get(ch)
+        .or_else(|| font8x8::LATIN_FONTS.get(ch))
+        .or_else(|| font8x8::BASIC_FONTS.get('?'))
+}
+
+/// A PDF with no text layer: one page per image, each as large as the image is at its
+/// resolution (`dpi`), the image JPEG-compressed as scanners store pages.
+///
+/// ```
+/// let scan = image::DynamicImage::ImageLuma8(pd_pipeline::sample::text_image("Total", 4));
+/// let pdf = pd_pipeline::sample::image_pdf(&[(&scan, 300.0)]);
+/// assert!(pdf.starts_with(b"%PDF-"));
+/// ```
+pub fn image_pdf(pages: &[(&DynamicImage, f32)]) -> Vec<u8> {
+    let catalog_id = Ref::new(1);
+    let page_tree_id = Ref::new(2);
+    let image_name = Name(b"Im1");
+    // Page i uses object ids 3 + 3i (page), 4 + 3i (content), 5 + 3i (image).
+    let page_ids: Vec<Ref> = (0..pages.len())
+        .map(|i| Ref::new(3 + 3 * i as i32))
+        .collect();
+    let mut pdf = Pdf::new();
+    pdf.catalog(catalog_id).pages(page_tree_id);
+    pdf.pages(page_tree_id)
+        .kids(page_ids.iter().copied())
+        .count(pages.len() as i32);
+    for (&(image, dpi), &page_id) in pages.iter().zip(&page_ids) {
+        let content_id = Ref::new(page_id.get() + 1);
+        let image_id = Ref::new(page_id.get() + 2);
+        let (width, height) = (image.width(), image.height());
+        let points = |pixels: u32| pixels as f32 * 72.0 / dpi;
+        let (page_width, page_height) = (points(width), points(height));
+
+        let grey = image.color().channel_count() < 3;
+        let mut jpeg = Vec::new();
+        let encoded = if grey {
+            let pixels = image.to_luma8();
+            image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 90).write_image(
+                pixels.as_raw(),
+                width,
+                height,
+                image::ExtendedColorType::L8,
+            )
+        } else {
+            let pixels = image.to_rgb8();
+            image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 90).write_image(
+                pixels.as_raw(),
+                width,
+                height,
+                image::ExtendedColorType::Rgb8,
+            )
+        };
+        encoded.expect("JPEG encoding of an in-memory image cannot fail");
+        let mut xobject = pdf.image_xobject(image_id, &jpeg);
+        xobject.filter(Filter::DctDecode);
+        xobject.width(width as i32);
+        xobject.height(height as i32);
+        if grey {
+            xobject.color_space().device_gray();
+        } else {
+            xobject.color_space().device_rgb();
+        }
+        xobject.bits_per_component(8);
+        xobject.finish();
+
+        let mut page = pdf.page(page_id);
+        page.parent(page_tree_id)
+            .media_box(Rect::new(0.0, 0.0, page_width, page_height))
+            .contents(content_id);
+        page.resources().x_objects().pair(image_name, image_id);
+        page.finish();
+
+        let mut content = Content::new();
+        content
+            .save_state()
+            .transform([page_width, 0.0, 0.0, page_height, 0.0, 0.0])
+            .x_object(image_name)
+            .restore_state();
+        pdf.stream(content_id, &content.finish());
+    }
+    pdf.finish()
+}
+
+/// The sample letters as they would come out of a scanner: one page image at `dpi` per
+/// page of text (for OCR tests and benchmarks).
+pub fn sample_scans(dpi: u32) -> Vec<GrayImage> {
+    [INVOICE_EN, RECHNUNG_DE, LETTER_EN, BRIEF_DE]
+        .into_iter()
+        .chain(CONTRACT_EN)
+        .map(|text| scanned_page(text, dpi))
+        .collect()
 }
 
 /// Encodes `text` in WinAnsiEncoding (Windows-1252); unmappable characters become `?`.
