@@ -382,7 +382,7 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), ConsumeError> {
     Ok(())
 }
 
-fn is_ignored(name: &str) -> bool {
+pub(crate) fn is_ignored(name: &str) -> bool {
     const IGNORED: [&str; 11] = [
         "desktop.ini",
         "Thumbs.db",

@@ -140,6 +140,10 @@ fn glyph(ch: char) -> Option<[u8; 8]> {
     if ch.is_whitespace() {
         return None;
     }
+    // The font's zero is slashed, which Tesseract takes for a 6: an open one instead.
+    if ch == '0' {
+        return Some([0x3e, 0x63, 0x63, 0x63, 0x63, 0x63, 0x3e, 0x00]);
+    }
     let ch = match ch {
         '€' => 'E',
         '–' | '—' => '-',
