@@ -131,7 +131,10 @@ fn scans_and_mail_are_consumed_with_text_pages_dates_and_thumbnails() {
     assert_eq!(invoice["mime_type"], "image/png");
     assert_eq!(invoice["page_count"], 1);
     assert_words(invoice, &["Invoice", "Brightwater", "March"]);
-    assert_eq!(invoice["created"], "2024-03-14", "dated from its OCR text: {invoice}");
+    assert_eq!(
+        invoice["created"], "2024-03-14",
+        "dated from its OCR text: {invoice}"
+    );
 
     let receipt = by_name(&docs, "receipt.jpg");
     assert_eq!(receipt["mime_type"], "image/jpeg");
