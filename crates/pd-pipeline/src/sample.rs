@@ -233,14 +233,32 @@ pub fn image_pdf(pages: &[(&DynamicImage, f32)]) -> Vec<u8> {
     pdf.finish()
 }
 
-/// The sample letters as they would come out of a scanner: one page image at `dpi` per
-/// page of text (for OCR tests and benchmarks).
-pub fn sample_scans(dpi: u32) -> Vec<GrayImage> {
+/// The texts of the sample letters' pages: four letters and a three-page contract.
+pub fn sample_scan_texts() -> Vec<&'static str> {
     [INVOICE_EN, RECHNUNG_DE, LETTER_EN, BRIEF_DE]
         .into_iter()
         .chain(CONTRACT_EN)
+        .collect()
+}
+
+/// The sample letters as they would come out of a scanner: one A4 page image at `dpi`
+/// per page of text (for OCR tests and benchmarks).
+pub fn sample_scans(dpi: u32) -> Vec<GrayImage> {
+    sample_scan_texts()
+        .into_iter()
         .map(|text| scanned_page(text, dpi))
         .collect()
+}
+
+/// An image-only PDF of `pages`, each text drawn on an A4 page scanned at `dpi`
+/// ([`scanned_page`], [`image_pdf`]).
+pub fn scanned_pdf(pages: &[&str], dpi: u32) -> Vec<u8> {
+    let scans: Vec<DynamicImage> = pages
+        .iter()
+        .map(|text| DynamicImage::ImageLuma8(scanned_page(text, dpi)))
+        .collect();
+    let with_dpi: Vec<(&DynamicImage, f32)> = scans.iter().map(|s| (s, dpi as f32)).collect();
+    image_pdf(&with_dpi)
 }
 
 /// Encodes `text` in WinAnsiEncoding (Windows-1252); unmappable characters become `?`.

@@ -369,7 +369,7 @@ mod tests {
         let start = Instant::now();
         assert!(folder.ready(start).unwrap().is_empty(), "first sight");
         let later = start + Duration::from_millis(1500);
-        assert_eq!(folder.ready(later).unwrap(), [file.clone()]);
+        assert_eq!(folder.ready(later).unwrap(), std::slice::from_ref(&file));
 
         // Still being written: the clock starts again.
         std::fs::write(&file, b"first half, second half").unwrap();
@@ -387,7 +387,7 @@ mod tests {
         );
         assert_eq!(
             folder.ready(later + Duration::from_millis(3000)).unwrap(),
-            [file.clone()]
+            [file]
         );
     }
 
@@ -404,7 +404,7 @@ mod tests {
         std::fs::write(&deep, b"x").unwrap();
         let now = Instant::now();
         assert!(folder.ready(now).unwrap().is_empty());
-        assert_eq!(folder.ready(now).unwrap(), [deep.clone()]);
+        assert_eq!(folder.ready(now).unwrap(), std::slice::from_ref(&deep));
         folder.settled.insert(deep.clone(), folder.seen[&deep].0);
         assert!(folder.ready(now).unwrap().is_empty());
         std::fs::write(&deep, b"fixed").unwrap();

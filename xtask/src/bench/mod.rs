@@ -5,6 +5,7 @@ mod classifier;
 mod duplicates;
 mod export;
 mod index;
+mod ocr;
 mod retag;
 mod sanity;
 mod thumbnails;
@@ -26,6 +27,8 @@ bench classifier [--docs N] [--seed S] [--min-confidence C] [--no-reference]
                   time `pd export` (full and unchanged re-run) and `pd import` against paperless-ngx
   bench index [--docs N]
                   time a full reindex of 1,000 and N (10,000) generated documents, and queries
+  bench ocr [--pages N] [--dpi D] [--language L] [--no-reference]
+                  time `pd consume` of a scanned PDF against OCRmyPDF 17, comparing the words read
   bench retag [--docs N] [--seed S] [--runs R]
                   time `pd retag -c -T -t -s` on a generated library with rules of every algorithm
   bench sanity [--docs N] [--size-kib K] [--dir DIR]
@@ -42,6 +45,7 @@ pub fn run(args: &[String]) -> Result<()> {
         "duplicates" => duplicates::run(rest),
         "export" => export::run(rest),
         "index" => index::run(rest),
+        "ocr" => ocr::run(rest),
         "retag" => retag::run(rest),
         "sanity" => sanity::run(rest),
         "thumbnails" => thumbnails::run(rest),

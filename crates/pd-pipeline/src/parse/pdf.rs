@@ -69,7 +69,7 @@ pub(super) fn parse_pdf(
         let tesseract = options.tesseract(path)?;
         let dpi = options.ocr.dpi.max(1) as f32;
         let rendered = to_ocr.iter().map(|&index| {
-            render_page(&pages, index, dpi, path)
+            render_page(pages, index, dpi, path)
                 .map(|(image, dpi)| PageImage {
                     index: usize::try_from(index).unwrap_or(0),
                     image,
