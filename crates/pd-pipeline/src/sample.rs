@@ -97,17 +97,44 @@ pub fn text_image(text: &str, scale: u32) -> GrayImage {
 }
 
 /// An A4 page at `dpi` with `text` drawn from its top left margin (0.6 inch), letters
-/// about 7.5 pt tall, 66 characters to a line (longer lines are cut at the edge): what
-/// a scanner makes of a typed letter.
+/// about 7.5 pt tall, longer lines wrapped at a space (about 66 characters to a line):
+/// what a scanner makes of a typed letter.
 pub fn scanned_page(text: &str, dpi: u32) -> GrayImage {
     let width = (8.27 * dpi as f32).round() as u32;
     let height = (11.69 * dpi as f32).round() as u32;
     let mut image = GrayImage::from_pixel(width, height, Luma([255]));
     let scale = (dpi as f32 / 75.0).round().max(1.0) as u32;
     let margin = (0.6 * dpi as f32).round() as u32;
-    let lines: Vec<&str> = text.split('\n').collect();
+    let columns = ((width - 2 * margin) / (8 * scale)).max(1) as usize;
+    let wrapped: Vec<String> = text.split('\n').flat_map(|l| wrap(l, columns)).collect();
+    let lines: Vec<&str> = wrapped.iter().map(String::as_str).collect();
     draw_lines(&mut image, &lines, margin, margin, scale);
     image
+}
+
+/// `line` broken at spaces into lines of at most `columns` characters (a longer word
+/// is cut).
+fn wrap(line: &str, columns: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut current = String::new();
+    for (i, word) in line.split(' ').enumerate() {
+        if i > 0 {
+            let needed = current.chars().count() + 1 + word.chars().count();
+            if needed > columns && !current.trim().is_empty() {
+                lines.push(std::mem::take(&mut current));
+            } else {
+                current.push(' ');
+            }
+        }
+        current.push_str(word);
+        while current.chars().count() > columns {
+            let head: String = current.chars().take(columns).collect();
+            current = current.chars().skip(columns).collect();
+            lines.push(head);
+        }
+    }
+    lines.push(current);
+    lines
 }
 
 fn draw_lines(image: &mut GrayImage, lines: &[&str], x: u32, y: u32, scale: u32) {
@@ -525,6 +552,14 @@ Note, 12 April 2024
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_lines_wrap_at_spaces() {
+        assert_eq!(wrap("one two three", 7), ["one two", "three"]);
+        assert_eq!(wrap("abcdefghij", 4), ["abcd", "efgh", "ij"]);
+        assert_eq!(wrap("", 4), [""]);
+        assert_eq!(wrap("a  b", 10), ["a  b"]);
+    }
 
     #[test]
     fn win_ansi_maps_german_and_euro() {

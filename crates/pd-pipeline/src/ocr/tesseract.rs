@@ -37,7 +37,11 @@ impl Tesseract {
     pub fn new(program: Option<&Path>, languages: &str) -> Result<Tesseract, OcrError> {
         let program = program.map_or_else(|| PathBuf::from(DEFAULT_PROGRAM), Path::to_path_buf);
         let wanted = parse_languages(languages)?;
-        let installed = installed_languages(&program)?;
+        let mut installed = installed_languages(&program, false)?;
+        if wanted.iter().any(|l| !installed.contains(l)) {
+            // A pack may have been installed since the list was read (a long `--watch`).
+            installed = installed_languages(&program, true)?;
+        }
         if let Some(missing) = wanted.iter().find(|l| !installed.contains(l)) {
             return Err(OcrError::LanguageMissing {
                 language: missing.clone(),
@@ -178,9 +182,10 @@ fn parse_languages(value: &str) -> Result<Vec<String>, OcrError> {
     Ok(languages)
 }
 
-fn installed_languages(program: &Path) -> Result<Vec<String>, OcrError> {
+/// The languages `program` has, asked once per process unless `refresh`.
+fn installed_languages(program: &Path, refresh: bool) -> Result<Vec<String>, OcrError> {
     let mut cache = INSTALLED.lock().unwrap_or_else(PoisonError::into_inner);
-    if let Some(found) = cache.as_ref().and_then(|c| c.get(program)) {
+    if !refresh && let Some(found) = cache.as_ref().and_then(|c| c.get(program)) {
         return Ok(found.clone());
     }
     let output = Command::new(program)
