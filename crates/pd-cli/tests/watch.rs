@@ -63,9 +63,10 @@ fn wait_for_line(lines: &mpsc::Receiver<String>, needle: &str, seen: &mut Vec<St
     panic!("no line with `{needle}` on stderr:\n{}", seen.join("\n"));
 }
 
+/// Sends signal `name` (`TERM`, `INT`) with the shell's `kill`, which every POSIX shell has.
 fn signal(child: &Child, name: &str) {
-    let status = Command::new("kill")
-        .args([&format!("-{name}"), &child.id().to_string()])
+    let status = Command::new("sh")
+        .args(["-c", &format!("kill -{name} {}", child.id())])
         .status()
         .unwrap();
     assert!(status.success());
