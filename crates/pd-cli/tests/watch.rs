@@ -21,7 +21,7 @@ fn start_watcher(lib: &Library, inbox: &Path) -> (Child, mpsc::Receiver<String>)
     command
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("PD_CONSUMER_STABILITY_DELAY", "1.5")
+        .env("PD_CONSUMER_STABILITY_DELAY", "3")
         .env("PD_CONSUMER_POLLING_INTERVAL", "0.1")
         .env("PD_CONSUMER_IGNORE_PATTERNS", r"\.part$")
         .arg("--data-dir")
@@ -150,7 +150,7 @@ fn dropped_files_are_consumed_once_and_removed_and_sigterm_stops_it() {
     });
     wait_for_line(&lines, "broken.png", &mut stderr);
     // Give it a few more looks: nothing is consumed twice, the failure is not retried.
-    std::thread::sleep(Duration::from_secs(2));
+    std::thread::sleep(Duration::from_secs(4));
     signal(&child, "TERM");
     let (code, stdout) = finish(child);
     stderr.extend(lines.try_iter());
