@@ -12,9 +12,11 @@ use crate::{run_checked, show, workspace_root};
 const DEBIAN_PACKAGES: &[&str] = &[
     // `gpg --symmetric`: the tests of `pd decrypt` encrypt legacy documents with it.
     "gnupg",
-    // OCR; the archive tests also box words with the tesseract binary.
+    // OCR: the program and its English and German language packs (the tests read a
+    // document in `deu+eng`); the archive tests also box words with it.
     "tesseract-ocr",
     "tesseract-ocr-eng",
+    "tesseract-ocr-deu",
     // `pdftotext` and `pdffonts`, which the archive tests read archives back with.
     "poppler-utils",
     // python3 with venv for the PDF/A validator below and libpdfium's wheel.

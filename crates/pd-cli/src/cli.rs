@@ -138,8 +138,14 @@ pub struct MigrateArgs {
 #[derive(Debug, Args)]
 pub struct ConsumeArgs {
     /// Files or folders to consume.
-    #[arg(required = true, value_name = "PATH")]
+    #[arg(required_unless_present = "watch", value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+    /// Watch this folder and consume every file dropped into it once it is completely
+    /// written, removing it once stored (paperless-ngx's consumption folder); runs until
+    /// Ctrl-C or SIGTERM. Settings: PD_CONSUMER_RECURSIVE, PD_CONSUMER_STABILITY_DELAY,
+    /// PD_CONSUMER_POLLING_INTERVAL, PD_CONSUMER_IGNORE_PATTERNS.
+    #[arg(long, value_name = "DIR", conflicts_with = "paths")]
+    pub watch: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -52,6 +52,11 @@ impl Output {
         let _ = writeln!(stdout, "{}", text.trim_end());
     }
 
+    /// A line of news on stderr (kept out of JSON on stdout), for long-running commands.
+    pub fn note(&self, message: &str) {
+        eprintln!("{message}");
+    }
+
     /// A warning on stderr (kept out of JSON on stdout).
     pub fn warn(&self, message: &str) {
         eprintln!("warning: {message}");

@@ -47,15 +47,20 @@ impl ArchiveFileGeneration {
     }
 }
 
-/// OCR settings.
+/// OCR settings, named after paperless-ngx's `OCR_*` settings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct OcrConfig {
-    /// Tesseract languages, `+`-joined (`eng`, `deu+eng`).
+    /// `PD_OCR_LANGUAGE`: Tesseract languages, `+`-joined (`eng`, `deu+eng`).
     pub language: String,
+    /// `PD_OCR_MODE`: `skip` (default), `redo` or `force`.
     pub mode: OcrMode,
-    /// Resolution pages are rendered at for OCR.
+    /// `PD_OCR_DPI`: the resolution PDF pages are rendered at for OCR; default 300.
     pub dpi: u32,
+    /// `PD_OCR_IMAGE_DPI`: the resolution assumed for images that do not state theirs
+    /// (paperless-ngx's `OCR_IMAGE_DPI`); without it, the one that makes the image as
+    /// wide as an A4 page.
+    pub image_dpi: Option<u32>,
 }
 
 impl Default for OcrConfig {
@@ -64,6 +69,36 @@ impl Default for OcrConfig {
             language: "eng".into(),
             mode: OcrMode::Skip,
             dpi: 300,
+            image_dpi: None,
+        }
+    }
+}
+
+/// How `pd consume --watch` watches its folder, named after paperless-ngx's
+/// `CONSUMER_*` settings.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ConsumerConfig {
+    /// `PD_CONSUMER_RECURSIVE`: watch sub-folders too; default off.
+    pub recursive: bool,
+    /// `PD_CONSUMER_STABILITY_DELAY` (seconds): a file is consumed once its size and
+    /// modification time have not changed for this long; default 5.
+    pub stability_delay: f64,
+    /// `PD_CONSUMER_POLLING_INTERVAL` (seconds): how often the folder is looked at;
+    /// default 1.
+    pub polling_interval: f64,
+    /// `PD_CONSUMER_IGNORE_PATTERNS` (comma-separated regular expressions, matched
+    /// against file names): files never consumed, besides the built-in list
+    /// (`.DS_Store`, `._*`, `desktop.ini`, `Thumbs.db`, hidden files).
+    pub ignore_patterns: Vec<String>,
+}
+
+impl Default for ConsumerConfig {
+    fn default() -> Self {
+        ConsumerConfig {
+            recursive: false,
+            stability_delay: 5.0,
+            polling_interval: 1.0,
+            ignore_patterns: Vec::new(),
         }
     }
 }
@@ -87,8 +122,10 @@ pub struct Config {
     pub empty_trash_dir: Option<PathBuf>,
     /// `PD_PDFIUM_PATH`: `libpdfium.so` or the folder holding it.
     pub pdfium_path: Option<PathBuf>,
-    /// `PD_OCR_LANGUAGE`, `PD_OCR_MODE`, `PD_OCR_DPI`.
+    /// `PD_OCR_LANGUAGE`, `PD_OCR_MODE`, `PD_OCR_DPI`, `PD_OCR_IMAGE_DPI`.
     pub ocr: OcrConfig,
+    /// `PD_CONSUMER_*`: the consumption folder (`pd consume --watch`).
+    pub consumer: ConsumerConfig,
     /// `PD_SANITY_IGNORE` (comma-separated): glob patterns of files in the media folder
     /// that are never orphans; default [`Config::DEFAULT_SANITY_IGNORE`].
     pub sanity_ignore: Vec<String>,
@@ -122,6 +159,7 @@ struct ConfigFile {
     empty_trash_dir: Option<PathBuf>,
     pdfium_path: Option<PathBuf>,
     ocr: Option<OcrFile>,
+    consumer: Option<ConsumerFile>,
     sanity_ignore: Option<Vec<String>>,
     date_order: Option<DateOrder>,
     filename_date_order: Option<DateOrder>,
@@ -135,6 +173,16 @@ struct OcrFile {
     language: Option<String>,
     mode: Option<OcrMode>,
     dpi: Option<u32>,
+    image_dpi: Option<u32>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct ConsumerFile {
+    recursive: Option<bool>,
+    stability_delay: Option<f64>,
+    polling_interval: Option<f64>,
+    ignore_patterns: Option<Vec<String>>,
 }
 
 impl Config {
@@ -227,6 +275,43 @@ impl Config {
                 Some(v) => parse_env("PD_OCR_DPI", &v, |v| v.parse().ok().filter(|d| *d > 0))?,
                 None => ocr_file.dpi.unwrap_or(defaults.dpi),
             },
+            image_dpi: match env("PD_OCR_IMAGE_DPI") {
+                Some(v) => Some(parse_env("PD_OCR_IMAGE_DPI", &v, |v| {
+                    v.parse().ok().filter(|d| *d > 0)
+                })?),
+                None => ocr_file.image_dpi.filter(|d| *d > 0),
+            },
+        };
+        let consumer_file = file.consumer.unwrap_or_default();
+        let consumer_defaults = ConsumerConfig::default();
+        let seconds = |name: &str, from_file: Option<f64>, default: f64| -> Result<f64> {
+            match env(name) {
+                Some(v) => parse_env(name, &v, |v| {
+                    v.parse::<f64>().ok().filter(|s| s.is_finite() && *s >= 0.0)
+                }),
+                None => Ok(from_file
+                    .filter(|s| s.is_finite() && *s >= 0.0)
+                    .unwrap_or(default)),
+            }
+        };
+        let consumer = ConsumerConfig {
+            recursive: env_bool(&env, "PD_CONSUMER_RECURSIVE")?
+                .or(consumer_file.recursive)
+                .unwrap_or(consumer_defaults.recursive),
+            stability_delay: seconds(
+                "PD_CONSUMER_STABILITY_DELAY",
+                consumer_file.stability_delay,
+                consumer_defaults.stability_delay,
+            )?,
+            polling_interval: seconds(
+                "PD_CONSUMER_POLLING_INTERVAL",
+                consumer_file.polling_interval,
+                consumer_defaults.polling_interval,
+            )?,
+            ignore_patterns: match env("PD_CONSUMER_IGNORE_PATTERNS") {
+                Some(v) => split_list(&v),
+                None => consumer_file.ignore_patterns.unwrap_or_default(),
+            },
         };
         Ok(Config {
             media_dir,
@@ -245,6 +330,7 @@ impl Config {
                 .map(PathBuf::from)
                 .or(file.pdfium_path),
             ocr,
+            consumer,
             sanity_ignore: match env("PD_SANITY_IGNORE") {
                 Some(v) => split_list(&v),
                 None => file.sanity_ignore.unwrap_or_else(default_sanity_ignore),
@@ -277,6 +363,7 @@ impl Config {
             empty_trash_dir: None,
             pdfium_path: None,
             ocr: OcrConfig::default(),
+            consumer: ConsumerConfig::default(),
             sanity_ignore: default_sanity_ignore(),
             date_order: DateOrder::default(),
             filename_date_order: None,
@@ -471,6 +558,51 @@ mod tests {
         let err = load(&dir, &[]).unwrap_err();
         assert!(err.to_string().contains("pd.toml"), "{err}");
         assert!(err.to_string().contains("unknown_key"), "{err}");
+    }
+
+    #[test]
+    fn ocr_and_consumer_settings_from_file_or_environment() {
+        let dir = tempdir("ocr-consumer");
+        let config = load(&dir, &[]).unwrap();
+        assert_eq!(config.ocr.image_dpi, None);
+        assert_eq!(config.consumer, ConsumerConfig::default());
+        std::fs::write(
+            dir.join("pd.toml"),
+            "[ocr]\nimage_dpi = 200\nmode = \"redo\"\n[consumer]\nrecursive = true\n\
+             stability_delay = 0.5\nignore_patterns = [\"^~\"]\n",
+        )
+        .unwrap();
+        let config = load(&dir, &[]).unwrap();
+        assert_eq!(config.ocr.image_dpi, Some(200));
+        assert_eq!(config.ocr.mode, OcrMode::Redo);
+        assert!(config.consumer.recursive);
+        assert_eq!(config.consumer.stability_delay, 0.5);
+        assert_eq!(config.consumer.polling_interval, 1.0);
+        assert_eq!(config.consumer.ignore_patterns, ["^~"]);
+        let config = load(
+            &dir,
+            &[
+                ("PD_OCR_IMAGE_DPI", "150"),
+                ("PD_CONSUMER_RECURSIVE", "no"),
+                ("PD_CONSUMER_STABILITY_DELAY", "2"),
+                ("PD_CONSUMER_POLLING_INTERVAL", "0.25"),
+                ("PD_CONSUMER_IGNORE_PATTERNS", r"\.part$, ^~"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(config.ocr.image_dpi, Some(150));
+        assert!(!config.consumer.recursive);
+        assert_eq!(config.consumer.stability_delay, 2.0);
+        assert_eq!(config.consumer.polling_interval, 0.25);
+        assert_eq!(config.consumer.ignore_patterns, [r"\.part$", "^~"]);
+        for (name, value) in [
+            ("PD_OCR_IMAGE_DPI", "0"),
+            ("PD_CONSUMER_STABILITY_DELAY", "-1"),
+            ("PD_CONSUMER_POLLING_INTERVAL", "soon"),
+        ] {
+            let err = load(&dir, &[(name, value)]).unwrap_err();
+            assert!(err.to_string().contains(name), "{err}");
+        }
     }
 
     #[test]

@@ -31,7 +31,9 @@ mod mail;
 mod matching;
 mod objects;
 
-pub use config::{ArchiveFileGeneration, Config, ConfigOverrides, OcrConfig, OcrMode, redact_url};
+pub use config::{
+    ArchiveFileGeneration, Config, ConfigOverrides, ConsumerConfig, OcrConfig, OcrMode, redact_url,
+};
 pub use custom_field::{CustomField, CustomFieldInstance, CustomFieldType, CustomFieldValue};
 pub use date_order::{DateOrder, DatePart};
 pub use document::{Document, NewDocument, StorageType, mime_extension};

@@ -508,6 +508,7 @@ impl Run<'_> {
                         mime_type: "message/rfc822".into(),
                         content: message.text.clone(),
                         page_count: None,
+                        ..Parsed::default()
                     }),
                 },
             ));

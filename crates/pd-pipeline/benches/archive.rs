@@ -7,7 +7,7 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use image::DynamicImage;
 use pd_pipeline::PdfEngine;
 use pd_pipeline::archive::{ArchiveOptions, ArchivePage, archive_from_pdf, archive_pdf_bytes};
-use pd_pipeline::sample::{sample_documents, scanned_page};
+use pd_pipeline::sample::{sample_documents, scanned_page_with_words};
 
 fn lines() -> Vec<String> {
     (0..50)
@@ -20,7 +20,7 @@ fn lines() -> Vec<String> {
 fn pages(c: &mut Criterion) {
     let lines = lines();
     let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
-    let (scan, words) = scanned_page(&lines);
+    let (scan, words) = scanned_page_with_words(&lines);
     let bilevel = DynamicImage::ImageLuma8(scan);
     let colour = DynamicImage::ImageRgb8(bilevel.to_rgb8());
     let mut tinted = colour.to_rgb8();

@@ -1,7 +1,8 @@
 //! The consumer: turns files into documents of the library.
 //!
 //! For each file: read it, SHA-256 it, look for documents with the same content, parse
-//! it (text and page count) and render its thumbnail (the placeholder and a warning when
+//! it (text and page count; OCR for images and scanned pages, with the library's
+//! `PD_OCR_*` settings) and render its thumbnail (the placeholder and a warning when
 //! it cannot be rendered), date it (the first date in its text, see [`crate::date`],
 //! else the file's modification date), apply the library's match rules (inbox tags, then the
 //! first matching correspondent, document type and storage path and every matching
@@ -26,7 +27,7 @@ use pd_store::naming::generate_unique_filename;
 use serde::Serialize;
 
 use crate::date::DateParser;
-use crate::parse::{ParseError, Parsed, parse_document};
+use crate::parse::{ParseError, ParseOptions, Parsed, parse_document_with};
 use crate::pdfium::PdfEngine;
 use crate::thumbnail::{Thumbnail, placeholder, render_thumbnail};
 
@@ -185,10 +186,10 @@ pub async fn consume_file_with(
         (parsed, placeholder(&label, None).ok())
     } else {
         let owned = path.to_owned();
-        let engine = engine.cloned();
+        let options = ParseOptions::from_config(store.config(), engine.copied());
         tokio::task::spawn_blocking(move || {
-            let parsed = parse_document(&owned, engine.as_ref())?;
-            let thumbnail = consumed_thumbnail(&owned, &parsed.mime_type, engine.as_ref());
+            let parsed = parse_document_with(&owned, &options)?;
+            let thumbnail = consumed_thumbnail(&owned, &parsed.mime_type, options.engine.as_ref());
             Ok((parsed, thumbnail))
         })
         .await
@@ -417,7 +418,7 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), ConsumeError> {
     Ok(())
 }
 
-fn is_ignored(name: &str) -> bool {
+pub(crate) fn is_ignored(name: &str) -> bool {
     const IGNORED: [&str; 11] = [
         "desktop.ini",
         "Thumbs.db",

@@ -10,9 +10,13 @@
 //!
 //! - [`sniff_mime_type`]: a file's type from its content (PDF, common image formats,
 //!   e-mail, text, CSV), never from its name.
-//! - [`parse_document`]: the text and page count of PDFs with a text layer, and the
-//!   text of plain-text and CSV files, as a [`Parsed`]. Failures are a [`ParseError`]
-//!   a caller can match on (unsupported, empty, corrupt, encrypted, PDFium missing).
+//! - [`parse_document`] / [`parse_document_with`]: the text and page count of PDFs
+//!   (their text layer, OCR for pages without one), images (PNG, JPEG, multi-page TIFF,
+//!   WebP, GIF, BMP, through OCR), `.eml` messages (the text body), plain text and CSV,
+//!   as a [`Parsed`]. Failures are a [`ParseError`] a caller can match on
+//!   (unsupported, empty, corrupt, encrypted, PDFium or Tesseract missing).
+//! - [`ocr`]: Tesseract, one page per core, with every word's box
+//!   ([`ocr::ocr_image`], [`ocr::OcrPage`]).
 //! - [`PdfEngine`] and [`locate_pdfium`]: finding and binding libpdfium
 //!   (`PD_PDFIUM_PATH`, next to the executable, or the project's `.deps/pdfium/`
 //!   that `cargo xtask deps` fills).
@@ -22,13 +26,12 @@
 //!   sanity fixer uses ([`thumbnail::Thumbnailer`]).
 //! - [`archive`]: PDF/A-2B archive versions (page images with an invisible text layer)
 //!   and `pd archive` ([`archive::archive_documents`]).
-//! - [`consume`]: the consumer, storing a file with its thumbnail.
+//! - [`consume`]: the consumer, storing a file with its thumbnail; [`watch`]: the
+//!   consumption folder (`pd consume --watch`).
 //! - [`date`]: a document's date from its text (and file name), as paperless-ngx's
 //!   date parser finds it ([`date::DateParser`]).
 //! - [`sample`] (feature `sample-documents`): a text-layer PDF writer and realistic
 //!   sample documents for the quickstart and tests.
-//!
-//! OCR comes next.
 //!
 //! # Example
 //!
@@ -55,11 +58,15 @@
 pub mod archive;
 pub mod consume;
 pub mod date;
+pub mod ocr;
 pub mod parse;
 pub mod pdfium;
 #[cfg(feature = "sample-documents")]
 pub mod sample;
 pub mod thumbnail;
+pub mod watch;
 
-pub use parse::{ParseError, Parsed, parse_document, sniff_mime_type};
+pub use parse::{
+    ParseError, ParseOptions, Parsed, parse_document, parse_document_with, sniff_mime_type,
+};
 pub use pdfium::{PdfEngine, locate_pdfium};

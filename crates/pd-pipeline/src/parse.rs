@@ -1,16 +1,34 @@
 //! Reading a document's text: what kind of file it is (from its content), and the
 //! text inside it.
 //!
-//! Supported now: PDFs with a text layer (through [`PdfEngine`]) and plain text or CSV.
-//! Images, scanned PDFs and e-mails are recognised by [`sniff_mime_type`] but not
-//! parsed yet; [`parse_document`] answers [`ParseError::Unsupported`] for them.
+//! | type | text | pages |
+//! |---|---|---|
+//! | PDF | PDFium's text layer; pages without one (or every page, per [`OcrMode`]) rendered at `PD_OCR_DPI` and read by Tesseract | the PDF's |
+//! | PNG, JPEG, TIFF, WebP, GIF, BMP | Tesseract (every page of a multi-page TIFF; the first frame of an animation) | 1, a TIFF's pages |
+//! | `message/rfc822` (`.eml`) | the plain-text body, else the HTML body as text ([`mail_body`]) | none |
+//! | plain text, CSV | the file's text | none |
+//!
+//! [`parse_document`] parses with the defaults, [`parse_document_with`] with
+//! [`ParseOptions`] (usually [`ParseOptions::from_config`]). Pages that went through
+//! OCR come back in [`Parsed::ocr_pages`] with their words and boxes (and, when asked,
+//! their images) for an archive writer.
 
+mod mail;
+mod pdf;
+mod raster;
 mod sniff;
 
 use std::path::{Path, PathBuf};
 
+#[cfg(doc)]
+use pd_core::OcrMode;
+use pd_core::{Config, OcrConfig};
+
+pub use mail::mail_body;
+pub use raster::{decode_first_page, image_format_name};
 pub use sniff::sniff_mime_type;
 
+use crate::ocr::{OcrError, OcrPage, Tesseract, default_jobs};
 use crate::pdfium::{PDFIUM_PATH_VAR, PdfEngine};
 
 /// Why a document could not be parsed. Every variant names the file it is about.
@@ -28,6 +46,31 @@ pub enum ParseError {
     /// The PDF needs a password to be opened.
     #[error("{} is password-protected; remove the password and consume it again", path.display())]
     Encrypted { path: PathBuf },
+    /// The image cannot be decoded: it is damaged, truncated or not really one.
+    #[error("{} cannot be read as a {format} image: {message}", path.display())]
+    CorruptImage {
+        path: PathBuf,
+        /// `PNG`, `JPEG`, `TIFF`, …
+        format: &'static str,
+        message: String,
+    },
+    /// The e-mail cannot be read: it is damaged or truncated.
+    #[error("{} cannot be read as an e-mail: {message}", path.display())]
+    CorruptMessage { path: PathBuf, message: String },
+    /// The e-mail is encrypted (S/MIME or PGP/MIME): there is no text to read.
+    #[error("{} is an encrypted e-mail ({scheme}); decrypt it and consume it again", path.display())]
+    EncryptedMessage {
+        path: PathBuf,
+        /// `S/MIME` or `PGP/MIME`.
+        scheme: &'static str,
+    },
+    /// OCR was needed and failed (Tesseract or a language pack missing, Tesseract failing).
+    #[error("cannot OCR {}: {source}", path.display())]
+    Ocr {
+        path: PathBuf,
+        #[source]
+        source: OcrError,
+    },
     /// libpdfium was found nowhere; `searched` lists every path that was tried.
     #[error(
         "libpdfium not found (looked for {}); run `cargo xtask deps` to install it, \
@@ -59,30 +102,85 @@ impl ParseError {
             source,
         }
     }
+
+    pub(crate) fn ocr(path: &Path, source: OcrError) -> ParseError {
+        ParseError::Ocr {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
+
+/// How documents are parsed: the PDF engine, OCR settings, and whether OCRed page
+/// images are kept for an archive writer.
+#[derive(Debug, Clone)]
+pub struct ParseOptions {
+    /// The PDFium binding; `None` binds one on demand (for PDFs only).
+    pub engine: Option<PdfEngine>,
+    /// Languages, mode and resolutions (`PD_OCR_*`).
+    pub ocr: OcrConfig,
+    /// The Tesseract program; `None` is `tesseract` on `PATH`.
+    pub tesseract: Option<PathBuf>,
+    /// Pages OCRed at once (one Tesseract each); default one per core.
+    pub jobs: usize,
+    /// Keep every OCRed page's image in [`OcrPage::image`].
+    pub keep_page_images: bool,
+}
+
+impl Default for ParseOptions {
+    fn default() -> Self {
+        ParseOptions {
+            engine: None,
+            ocr: OcrConfig::default(),
+            tesseract: None,
+            jobs: default_jobs(),
+            keep_page_images: false,
+        }
+    }
+}
+
+impl ParseOptions {
+    /// The options a library's configuration gives, with `engine` for PDFs.
+    pub fn from_config(config: &Config, engine: Option<PdfEngine>) -> ParseOptions {
+        ParseOptions {
+            engine,
+            ocr: config.ocr.clone(),
+            ..ParseOptions::default()
+        }
+    }
+
+    /// Tesseract for the configured languages, checked.
+    pub(crate) fn tesseract(&self, path: &Path) -> Result<Tesseract, ParseError> {
+        Tesseract::new(self.tesseract.as_deref(), &self.ocr.language)
+            .map_err(|e| ParseError::ocr(path, e))
+    }
+
+    /// The bound PDF engine, binding one when none was given.
+    pub(crate) fn pdf_engine(&self) -> Result<PdfEngine, ParseError> {
+        match self.engine {
+            Some(engine) => Ok(engine),
+            None => PdfEngine::new(None),
+        }
+    }
 }
 
 /// What parsing found in a document.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct Parsed {
     /// The mime type sniffed from the content, e.g. `application/pdf`.
     pub mime_type: String,
     /// The document's text, cleaned (see [`clean_text`]).
     pub content: String,
-    /// Pages, for paged formats (PDF); `None` for text.
+    /// Pages, for paged formats (PDF, images); `None` for text and e-mail.
     pub page_count: Option<i32>,
+    /// The pages that went through OCR, in page order, with their words (and images,
+    /// with [`ParseOptions::keep_page_images`]); empty when nothing was OCRed.
+    #[serde(skip)]
+    pub ocr_pages: Vec<OcrPage>,
 }
 
-/// Parses the document at `path`: sniffs its type and extracts its text.
-///
-/// - PDF: the text layer of every page through PDFium, pages joined with `"\n"`,
-///   cleaned with [`clean_text`], plus the page count. `engine` is the PDFium binding
-///   to use; with `None` one is bound on demand through the default lookup
-///   ([`PdfEngine::new`]`(None)`), which only happens when the file is a PDF.
-/// - `text/plain` and `text/csv`: the file's text. UTF-8 is read as such (a byte-order
-///   mark is dropped); anything else is read as ISO-8859-1 (Latin-1), which maps every
-///   byte to one character, so Latin-1 files come out right and other legacy encodings
-///   come out readable but with wrong accented letters.
-/// - Everything else: [`ParseError::Unsupported`].
+/// Parses the document at `path` with the default [`ParseOptions`] (English OCR, skip
+/// mode, 300 dpi) and `engine` for PDFs; see [`parse_document_with`].
 ///
 /// # Errors
 ///
@@ -102,37 +200,77 @@ pub struct Parsed {
 /// # }
 /// ```
 pub fn parse_document(path: &Path, engine: Option<&PdfEngine>) -> Result<Parsed, ParseError> {
+    let options = ParseOptions {
+        engine: engine.copied(),
+        ..ParseOptions::default()
+    };
+    parse_document_with(path, &options)
+}
+
+/// Parses the document at `path`: sniffs its type and extracts its text.
+///
+/// - PDF: the text layer of every page through PDFium, pages joined with `"\n"`. Pages
+///   that need OCR by the [`OcrMode`] (skip: pages without text; redo: pages without
+///   visible text, so an old OCR layer is replaced; force: every page) are rendered at
+///   `options.ocr.dpi` and read by Tesseract instead. Tesseract is only needed when a
+///   page needs OCR.
+/// - Images: every page (a TIFF's pages, else the first frame) read by Tesseract at
+///   the image's own resolution, else `options.ocr.image_dpi`, else the resolution
+///   that makes the image as wide as an A4 page (as paperless-ngx does).
+/// - `message/rfc822`: the text body ([`mail_body`]).
+/// - `text/plain` and `text/csv`: the file's text. UTF-8 is read as such (a byte-order
+///   mark is dropped); anything else is read as ISO-8859-1 (Latin-1), which maps every
+///   byte to one character, so Latin-1 files come out right and other legacy encodings
+///   come out readable but with wrong accented letters.
+/// - Everything else: [`ParseError::Unsupported`].
+///
+/// The content is cleaned with [`clean_text`].
+///
+/// # Errors
+///
+/// See [`ParseError`]; bad input is an error, never a panic.
+pub fn parse_document_with(path: &Path, options: &ParseOptions) -> Result<Parsed, ParseError> {
     let mime_type = sniff_mime_type(path)?;
-    match mime_type {
+    let read = || std::fs::read(path).map_err(|e| ParseError::io(path, e));
+    let parsed = match mime_type {
         "application/pdf" => {
-            let bytes = std::fs::read(path).map_err(|e| ParseError::io(path, e))?;
-            let bound;
-            let engine = match engine {
-                Some(engine) => engine,
-                None => {
-                    bound = PdfEngine::new(None)?;
-                    &bound
-                }
-            };
-            let (text, pages) = engine.extract_text(bytes, path)?;
-            Ok(Parsed {
+            let pdf = pdf::parse_pdf(read()?, path, options)?;
+            Parsed {
                 mime_type: mime_type.to_owned(),
-                content: clean_text(&text),
-                page_count: Some(pages),
-            })
+                content: clean_text(&pdf.text),
+                page_count: Some(pdf.page_count),
+                ocr_pages: pdf.ocr_pages,
+            }
         }
-        "text/plain" | "text/csv" => {
-            let bytes = std::fs::read(path).map_err(|e| ParseError::io(path, e))?;
-            Ok(Parsed {
+        "text/plain" | "text/csv" => Parsed {
+            mime_type: mime_type.to_owned(),
+            content: decode_text(read()?),
+            page_count: None,
+            ocr_pages: Vec::new(),
+        },
+        "message/rfc822" => Parsed {
+            mime_type: mime_type.to_owned(),
+            content: clean_text(&mail_body(&read()?, path)?),
+            page_count: None,
+            ocr_pages: Vec::new(),
+        },
+        image if raster::is_supported(image) => {
+            let pages = raster::ocr_image_file(&read()?, image, path, options)?;
+            let text: Vec<&str> = pages.iter().map(|p| p.text.as_str()).collect();
+            Parsed {
                 mime_type: mime_type.to_owned(),
-                content: decode_text(bytes),
-                page_count: None,
-            })
+                content: clean_text(&text.join("\n")),
+                page_count: Some(i32::try_from(pages.len()).unwrap_or(i32::MAX)),
+                ocr_pages: pages,
+            }
         }
-        other => Err(ParseError::Unsupported {
-            mime_type: other.to_owned(),
-        }),
-    }
+        other => {
+            return Err(ParseError::Unsupported {
+                mime_type: other.to_owned(),
+            });
+        }
+    };
+    Ok(parsed)
 }
 
 /// UTF-8 (without its byte-order mark) if it is UTF-8, else ISO-8859-1.

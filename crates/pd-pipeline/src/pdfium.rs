@@ -161,6 +161,9 @@ impl PdfEngine {
     }
 
     /// The text of every page, pages joined with `"\n"`, and the page count.
+    // The parser reads pages one by one (for OCR); this is for callers that only want
+    // the text layer.
+    #[allow(dead_code)]
     pub(crate) fn extract_text(
         &self,
         bytes: Vec<u8>,
@@ -206,7 +209,7 @@ fn open_error(path: &Path, err: PdfiumError) -> ParseError {
 }
 
 /// PDFium's reason in words.
-fn describe(err: &PdfiumError) -> String {
+pub(crate) fn describe(err: &PdfiumError) -> String {
     match err {
         PdfiumError::PdfiumLibraryInternalError(internal) => match internal {
             PdfiumInternalError::FormatError => {

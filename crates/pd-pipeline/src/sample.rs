@@ -1,10 +1,13 @@
-//! Generated sample documents: a small PDF writer with a real text layer, and a
-//! handful of realistic documents for the quickstart and for tests.
+//! Generated sample documents: a small PDF writer with a real text layer, scans (text
+//! drawn into images, and image-only PDFs of them) for OCR, and a handful of realistic
+//! documents for the quickstart and for tests.
 //!
 //! Only built with the `sample-documents` feature; [`scanned_page`] makes a page image
 //! with its word boxes for archive tests and benches.
 
-use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref, Str};
+use font8x8::UnicodeFonts;
+use image::{DynamicImage, GrayImage, ImageEncoder, Luma};
+use pdf_writer::{Content, Filter, Finish, Name, Pdf, Rect, Ref, Str};
 
 const PAGE_WIDTH: f32 = 595.0; // A4 in points
 const PAGE_HEIGHT: f32 = 842.0;
@@ -72,76 +75,218 @@ pub fn text_pdf(pages: &[&str]) -> Vec<u8> {
     pdf.finish()
 }
 
-/// A generated scan: an A4 page at 300 dpi, black text drawn with an 8 × 8 bitmap font
-/// (32 pixels high, 8 points) on white, one entry of `lines` per line, plus the box of
-/// every word as OCR would report it (line ends marked). For archive tests and benches.
+/// `text` drawn black on white with an 8 × 8 bitmap font, every font pixel drawn as a
+/// `scale` × `scale` square, with a margin of two characters: a clean "scan" that
+/// Tesseract reads (scale 4 or more gives letters of OCR size). Lines split on `'\n'`;
+/// characters the font lacks are drawn as `?`.
 ///
 /// ```
-/// let (page, words) = pd_pipeline::sample::scanned_page(&["INVOICE 17", "TOTAL 12 EUR"]);
-/// assert_eq!((page.width(), page.height()), (2480, 3508));
-/// assert_eq!(words.len(), 5);
-/// assert!(words[1].line_end && !words[2].line_end);
+/// let scan = pd_pipeline::sample::text_image("Invoice 2024-017", 4);
+/// assert_eq!(scan.height(), (2 * 2 * 8 + 12) * 4);
 /// ```
-pub fn scanned_page(lines: &[&str]) -> (image::GrayImage, Vec<crate::archive::ArchiveWord>) {
-    use font8x8::UnicodeFonts;
+pub fn text_image(text: &str, scale: u32) -> GrayImage {
+    let lines: Vec<&str> = text.split('\n').collect();
+    let columns = lines.iter().map(|l| l.chars().count()).max().unwrap_or(0) as u32;
+    let cell = 8 * scale;
+    let line_height = 12 * scale;
+    let margin = 2 * cell;
+    let width = 2 * margin + columns.max(1) * cell;
+    let height = 2 * margin + lines.len() as u32 * line_height;
+    let mut image = GrayImage::from_pixel(width, height, Luma([255]));
+    draw_lines(&mut image, &lines, margin, margin, scale);
+    image
+}
 
-    const SCALE: u32 = 4;
-    const ADVANCE: u32 = 8 * SCALE;
-    const LINE_PITCH: u32 = 56;
-    let mut page = image::GrayImage::from_pixel(2480, 3508, image::Luma([255]));
-    let mut words = Vec::new();
-    for (row, line) in lines.iter().enumerate() {
-        let top = 200 + row as u32 * LINE_PITCH;
-        if top + ADVANCE > page.height() {
-            break;
+/// An A4 page at `dpi` with `text` drawn from its top left margin (0.6 inch), letters
+/// about 7.5 pt tall, longer lines wrapped at a space (about 66 characters to a line):
+/// what a scanner makes of a typed letter.
+pub fn scanned_page(text: &str, dpi: u32) -> GrayImage {
+    let width = (8.27 * dpi as f32).round() as u32;
+    let height = (11.69 * dpi as f32).round() as u32;
+    let mut image = GrayImage::from_pixel(width, height, Luma([255]));
+    let scale = (dpi as f32 / 75.0).round().max(1.0) as u32;
+    let margin = (0.6 * dpi as f32).round() as u32;
+    let columns = ((width - 2 * margin) / (8 * scale)).max(1) as usize;
+    let wrapped: Vec<String> = text.split('\n').flat_map(|l| wrap(l, columns)).collect();
+    let lines: Vec<&str> = wrapped.iter().map(String::as_str).collect();
+    draw_lines(&mut image, &lines, margin, margin, scale);
+    image
+}
+
+/// `line` broken at spaces into lines of at most `columns` characters (a longer word
+/// is cut).
+fn wrap(line: &str, columns: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut current = String::new();
+    for (i, word) in line.split(' ').enumerate() {
+        if i > 0 {
+            let needed = current.chars().count() + 1 + word.chars().count();
+            if needed > columns && !current.trim().is_empty() {
+                lines.push(std::mem::take(&mut current));
+            } else {
+                current.push(' ');
+            }
         }
-        let mut line_words = Vec::new();
-        let mut column = 0u32;
-        for word in line.split(' ') {
-            let len = word.chars().count() as u32;
-            let left = 200 + column * ADVANCE;
-            if !word.is_empty() && left + len * ADVANCE <= page.width() {
-                for (i, ch) in word.chars().enumerate() {
-                    let Some(glyph) = font8x8::BASIC_FONTS
-                        .get(ch)
-                        .or_else(|| font8x8::LATIN_FONTS.get(ch))
-                    else {
+        current.push_str(word);
+        while current.chars().count() > columns {
+            let head: String = current.chars().take(columns).collect();
+            current = current.chars().skip(columns).collect();
+            lines.push(head);
+        }
+    }
+    lines.push(current);
+    lines
+}
+
+fn draw_lines(image: &mut GrayImage, lines: &[&str], x: u32, y: u32, scale: u32) {
+    let cell = 8 * scale;
+    for (row, line) in lines.iter().enumerate() {
+        let top = y + row as u32 * 12 * scale;
+        for (column, ch) in line.chars().enumerate() {
+            let Some(rows) = glyph(ch) else { continue };
+            let left = x + column as u32 * cell;
+            for (gy, bits) in rows.iter().enumerate() {
+                for gx in 0..8 {
+                    if bits & (1 << gx) == 0 {
                         continue;
-                    };
-                    let x0 = left + i as u32 * ADVANCE;
-                    for (gy, bits) in glyph.iter().enumerate() {
-                        for gx in 0..8u32 {
-                            if bits & (1 << gx) == 0 {
-                                continue;
-                            }
-                            for dy in 0..SCALE {
-                                for dx in 0..SCALE {
-                                    page.put_pixel(
-                                        x0 + gx * SCALE + dx,
-                                        top + gy as u32 * SCALE + dy,
-                                        image::Luma([0]),
-                                    );
-                                }
+                    }
+                    for dy in 0..scale {
+                        for dx in 0..scale {
+                            let (px, py) = (left + gx * scale + dx, top + gy as u32 * scale + dy);
+                            if px < image.width() && py < image.height() {
+                                image.put_pixel(px, py, Luma([0]));
                             }
                         }
                     }
                 }
-                line_words.push(crate::archive::ArchiveWord::new(
-                    word,
-                    left,
-                    top,
-                    len * ADVANCE,
-                    ADVANCE,
-                ));
             }
-            column += len + 1;
         }
-        if let Some(last) = line_words.last_mut() {
-            last.line_end = true;
-        }
-        words.extend(line_words);
     }
-    (page, words)
+}
+
+fn glyph(ch: char) -> Option<[u8; 8]> {
+    if ch.is_whitespace() {
+        return None;
+    }
+    // The font's zero is slashed, which Tesseract takes for a 6: an open one instead.
+    if ch == '0' {
+        return Some([0x3e, 0x63, 0x63, 0x63, 0x63, 0x63, 0x3e, 0x00]);
+    }
+    let ch = match ch {
+        '€' => 'E',
+        '–' | '—' => '-',
+        other => other,
+    };
+    font8x8::BASIC_FONTS
+        .get(ch)
+        .or_else(|| font8x8::LATIN_FONTS.get(ch))
+        .or_else(|| font8x8::BASIC_FONTS.get('?'))
+}
+
+/// A PDF with no text layer: one page per image, each as large as the image is at its
+/// resolution (`dpi`), the image JPEG-compressed as scanners store pages.
+///
+/// ```
+/// let scan = image::DynamicImage::ImageLuma8(pd_pipeline::sample::text_image("Total", 4));
+/// let pdf = pd_pipeline::sample::image_pdf(&[(&scan, 300.0)]);
+/// assert!(pdf.starts_with(b"%PDF-"));
+/// ```
+pub fn image_pdf(pages: &[(&DynamicImage, f32)]) -> Vec<u8> {
+    let catalog_id = Ref::new(1);
+    let page_tree_id = Ref::new(2);
+    let image_name = Name(b"Im1");
+    // Page i uses object ids 3 + 3i (page), 4 + 3i (content), 5 + 3i (image).
+    let page_ids: Vec<Ref> = (0..pages.len())
+        .map(|i| Ref::new(3 + 3 * i as i32))
+        .collect();
+    let mut pdf = Pdf::new();
+    pdf.catalog(catalog_id).pages(page_tree_id);
+    pdf.pages(page_tree_id)
+        .kids(page_ids.iter().copied())
+        .count(pages.len() as i32);
+    for (&(image, dpi), &page_id) in pages.iter().zip(&page_ids) {
+        let content_id = Ref::new(page_id.get() + 1);
+        let image_id = Ref::new(page_id.get() + 2);
+        let (width, height) = (image.width(), image.height());
+        let points = |pixels: u32| pixels as f32 * 72.0 / dpi;
+        let (page_width, page_height) = (points(width), points(height));
+
+        let grey = image.color().channel_count() < 3;
+        let mut jpeg = Vec::new();
+        let encoded = if grey {
+            let pixels = image.to_luma8();
+            image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 90).write_image(
+                pixels.as_raw(),
+                width,
+                height,
+                image::ExtendedColorType::L8,
+            )
+        } else {
+            let pixels = image.to_rgb8();
+            image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 90).write_image(
+                pixels.as_raw(),
+                width,
+                height,
+                image::ExtendedColorType::Rgb8,
+            )
+        };
+        encoded.expect("JPEG encoding of an in-memory image cannot fail");
+        let mut xobject = pdf.image_xobject(image_id, &jpeg);
+        xobject.filter(Filter::DctDecode);
+        xobject.width(width as i32);
+        xobject.height(height as i32);
+        if grey {
+            xobject.color_space().device_gray();
+        } else {
+            xobject.color_space().device_rgb();
+        }
+        xobject.bits_per_component(8);
+        xobject.finish();
+
+        let mut page = pdf.page(page_id);
+        page.parent(page_tree_id)
+            .media_box(Rect::new(0.0, 0.0, page_width, page_height))
+            .contents(content_id);
+        page.resources().x_objects().pair(image_name, image_id);
+        page.finish();
+
+        let mut content = Content::new();
+        content
+            .save_state()
+            .transform([page_width, 0.0, 0.0, page_height, 0.0, 0.0])
+            .x_object(image_name)
+            .restore_state();
+        pdf.stream(content_id, &content.finish());
+    }
+    pdf.finish()
+}
+
+/// The texts of the sample letters' pages: four letters and a three-page contract.
+pub fn sample_scan_texts() -> Vec<&'static str> {
+    [INVOICE_EN, RECHNUNG_DE, LETTER_EN, BRIEF_DE]
+        .into_iter()
+        .chain(CONTRACT_EN)
+        .collect()
+}
+
+/// The sample letters as they would come out of a scanner: one A4 page image at `dpi`
+/// per page of text (for OCR tests and benchmarks).
+pub fn sample_scans(dpi: u32) -> Vec<GrayImage> {
+    sample_scan_texts()
+        .into_iter()
+        .map(|text| scanned_page(text, dpi))
+        .collect()
+}
+
+/// An image-only PDF of `pages`, each text drawn on an A4 page scanned at `dpi`
+/// ([`scanned_page`], [`image_pdf`]).
+pub fn scanned_pdf(pages: &[&str], dpi: u32) -> Vec<u8> {
+    let scans: Vec<DynamicImage> = pages
+        .iter()
+        .map(|text| DynamicImage::ImageLuma8(scanned_page(text, dpi)))
+        .collect();
+    let with_dpi: Vec<(&DynamicImage, f32)> = scans.iter().map(|s| (s, dpi as f32)).collect();
+    image_pdf(&with_dpi)
 }
 
 /// Encodes `text` in WinAnsiEncoding (Windows-1252); unmappable characters become `?`.
@@ -410,6 +555,14 @@ mod tests {
     use super::*;
 
     #[test]
+    fn long_lines_wrap_at_spaces() {
+        assert_eq!(wrap("one two three", 7), ["one two", "three"]);
+        assert_eq!(wrap("abcdefghij", 4), ["abcd", "efgh", "ij"]);
+        assert_eq!(wrap("", 4), [""]);
+        assert_eq!(wrap("a  b", 10), ["a  b"]);
+    }
+
+    #[test]
     fn win_ansi_maps_german_and_euro() {
         assert_eq!(win_ansi("Grüße €5 – ok"), b"Gr\xfc\xdfe \x805 \x96 ok");
         assert_eq!(win_ansi("日本"), b"??");
@@ -426,4 +579,76 @@ mod tests {
         assert!(samples.iter().all(|(_, bytes)| !bytes.is_empty()));
         assert!(samples.iter().any(|(name, _)| name.ends_with(".txt")));
     }
+}
+
+/// A generated scan: an A4 page at 300 dpi, black text drawn with an 8 × 8 bitmap font
+/// (32 pixels high, 8 points) on white, one entry of `lines` per line, plus the box of
+/// every word as OCR would report it (line ends marked). For archive tests and benches.
+///
+/// ```
+/// let (page, words) = pd_pipeline::sample::scanned_page_with_words(&["INVOICE 17", "TOTAL 12 EUR"]);
+/// assert_eq!((page.width(), page.height()), (2480, 3508));
+/// assert_eq!(words.len(), 5);
+/// assert!(words[1].line_end && !words[2].line_end);
+/// ```
+pub fn scanned_page_with_words(lines: &[&str]) -> (image::GrayImage, Vec<crate::archive::ArchiveWord>) {
+    use font8x8::UnicodeFonts;
+
+    const SCALE: u32 = 4;
+    const ADVANCE: u32 = 8 * SCALE;
+    const LINE_PITCH: u32 = 56;
+    let mut page = image::GrayImage::from_pixel(2480, 3508, image::Luma([255]));
+    let mut words = Vec::new();
+    for (row, line) in lines.iter().enumerate() {
+        let top = 200 + row as u32 * LINE_PITCH;
+        if top + ADVANCE > page.height() {
+            break;
+        }
+        let mut line_words = Vec::new();
+        let mut column = 0u32;
+        for word in line.split(' ') {
+            let len = word.chars().count() as u32;
+            let left = 200 + column * ADVANCE;
+            if !word.is_empty() && left + len * ADVANCE <= page.width() {
+                for (i, ch) in word.chars().enumerate() {
+                    let Some(glyph) = font8x8::BASIC_FONTS
+                        .get(ch)
+                        .or_else(|| font8x8::LATIN_FONTS.get(ch))
+                    else {
+                        continue;
+                    };
+                    let x0 = left + i as u32 * ADVANCE;
+                    for (gy, bits) in glyph.iter().enumerate() {
+                        for gx in 0..8u32 {
+                            if bits & (1 << gx) == 0 {
+                                continue;
+                            }
+                            for dy in 0..SCALE {
+                                for dx in 0..SCALE {
+                                    page.put_pixel(
+                                        x0 + gx * SCALE + dx,
+                                        top + gy as u32 * SCALE + dy,
+                                        image::Luma([0]),
+                                    );
+                                }
+                            }
+                        }
+                    }
+                }
+                line_words.push(crate::archive::ArchiveWord::new(
+                    word,
+                    left,
+                    top,
+                    len * ADVANCE,
+                    ADVANCE,
+                ));
+            }
+            column += len + 1;
+        }
+        if let Some(last) = line_words.last_mut() {
+            last.line_end = true;
+        }
+        words.extend(line_words);
+    }
+    (page, words)
 }

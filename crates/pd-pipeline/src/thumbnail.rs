@@ -4,6 +4,8 @@
 //! - PDF: the first page rendered by PDFium (its crop box, with the page's rotation),
 //!   at 300 dpi but shrunk to fit 500 × 5000 pixels (ImageMagick's `500x5000>`: never
 //!   enlarged), flattened on white.
+//! - Images (PNG, JPEG, TIFF, WebP, GIF, BMP): the first page or frame, turned as its
+//!   orientation says, shrunk the same way, flattened on white.
 //! - Plain text and CSV: the first lines drawn on a white 500 × 700 page.
 //! - A password-protected or damaged PDF, or a type nothing renders: a generic
 //!   placeholder drawn by code, with a warning saying why.
@@ -36,7 +38,7 @@ mod regenerate;
 
 use std::path::{Path, PathBuf};
 
-use image::{ImageEncoder, RgbImage};
+use image::{DynamicImage, ImageEncoder, RgbImage};
 use pdfium_render::prelude::{PdfRenderConfig, PdfiumError};
 use serde::Serialize;
 
@@ -45,7 +47,7 @@ pub use regenerate::{
     Thumbnailer, default_processes, regenerate_thumbnails,
 };
 
-use crate::parse::{ParseError, decode_text};
+use crate::parse::{ParseError, decode_first_page, decode_text, image_format_name};
 use crate::pdfium::PdfEngine;
 
 /// The widest a thumbnail gets, in pixels (paperless-ngx's `500x5000>`).
@@ -60,7 +62,7 @@ pub const RENDER_DPI: f32 = 300.0;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ThumbnailKind {
-    /// The first page of a PDF, rendered.
+    /// The first page of a PDF or an image, rendered.
     Page,
     /// The first lines of a text file, drawn.
     Text,
@@ -160,6 +162,14 @@ pub fn render_thumbnail(
             let text = decode_text(read(path)?);
             encode(&canvas::text_page(&text), ThumbnailKind::Text, None)
         }
+        image if image_format_name(image) != "image" => {
+            match decode_first_page(&read(path)?, image, path) {
+                Ok(first) => encode(&fit_image(&first), ThumbnailKind::Page, None),
+                Err(err) => {
+                    placeholder("IMAGE", Some(format!("{err}; using the generic thumbnail")))
+                }
+            }
+        }
         other => placeholder(
             label_for(other),
             Some(format!(
@@ -218,6 +228,23 @@ pub fn page_pixels(width: f32, height: f32) -> Option<(u32, u32)> {
     Some((px(width, MAX_WIDTH), px(height, MAX_HEIGHT)))
 }
 
+/// An image shrunk to fit 500 × 5000 pixels with its aspect ratio kept (never
+/// enlarged), flattened on white.
+fn fit_image(image: &DynamicImage) -> RgbImage {
+    let (width, height) = (image.width(), image.height());
+    let scale = (MAX_WIDTH as f32 / width as f32)
+        .min(MAX_HEIGHT as f32 / height as f32)
+        .min(1.0);
+    let flat = flatten_alpha(image);
+    if scale >= 1.0 {
+        return flat.to_rgb8();
+    }
+    let w = ((width as f32 * scale).round() as u32).clamp(1, MAX_WIDTH);
+    let h = ((height as f32 * scale).round() as u32).clamp(1, MAX_HEIGHT);
+    flat.resize_exact(w, h, image::imageops::FilterType::Triangle)
+        .to_rgb8()
+}
+
 fn render_first_page(
     engine: &PdfEngine,
     bytes: Vec<u8>,
@@ -247,8 +274,20 @@ fn render_first_page(
         .ok_or_else(|| corrupt("PDFium returned a bitmap of the wrong size".into()))
 }
 
+/// `image` without its alpha channel, composited onto white (unchanged without one).
+pub(crate) fn flatten_alpha(image: &DynamicImage) -> DynamicImage {
+    if !image.color().has_alpha() {
+        return image.clone();
+    }
+    let rgba = image.to_rgba8();
+    match flatten_on_white(rgba.as_raw(), rgba.width(), rgba.height()) {
+        Some(rgb) => DynamicImage::ImageRgb8(rgb),
+        None => DynamicImage::ImageRgb8(image.to_rgb8()),
+    }
+}
+
 /// RGBA (as PDFium hands it over, byte order reversed to RGB) composited onto white.
-fn flatten_on_white(rgba: &[u8], width: u32, height: u32) -> Option<RgbImage> {
+pub(crate) fn flatten_on_white(rgba: &[u8], width: u32, height: u32) -> Option<RgbImage> {
     let pixels = width as usize * height as usize;
     if rgba.len() < pixels * 4 {
         return None;

@@ -7,6 +7,7 @@ mod duplicates;
 mod export;
 mod index;
 mod mail;
+mod ocr;
 mod retag;
 mod sanity;
 mod thumbnails;
@@ -32,6 +33,8 @@ bench archive [--docs N] [--dpi D]
                   time a full reindex of 1,000 and N (10,000) generated documents, and queries
   bench mail [--mails N]
                   time `pd mail fetch` of a Dovecot mailbox (500 mails, 10 matching), first and second run
+  bench ocr [--pages N] [--dpi D] [--language L] [--no-reference]
+                  time `pd consume` of a scanned PDF against OCRmyPDF 17, comparing the words read
   bench retag [--docs N] [--seed S] [--runs R]
                   time `pd retag -c -T -t -s` on a generated library with rules of every algorithm
   bench sanity [--docs N] [--size-kib K] [--dir DIR]
@@ -50,6 +53,7 @@ pub fn run(args: &[String]) -> Result<()> {
         "export" => export::run(rest),
         "index" => index::run(rest),
         "mail" => mail::run(rest),
+        "ocr" => ocr::run(rest),
         "retag" => retag::run(rest),
         "sanity" => sanity::run(rest),
         "thumbnails" => thumbnails::run(rest),

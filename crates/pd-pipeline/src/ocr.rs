@@ -1,0 +1,259 @@
+//! OCR with Tesseract: the text of page images, and where every word sits on them.
+//!
+//! pd runs the Debian `tesseract` program (package `tesseract-ocr`, plus one
+//! `tesseract-ocr-<lang>` package per language) as a subprocess: the page goes in on
+//! standard input as a grey-scale PGM, Tesseract's TSV report comes back on standard
+//! output, and from it pd takes both the words with their pixel boxes ([`OcrWord`]) and
+//! the page's text. Each Tesseract runs with `OMP_THREAD_LIMIT=1`; pages run in
+//! parallel instead, one per core ([`ocr_pages`]), which is fastest on small machines.
+//!
+//! - [`Tesseract`]: the program and the languages to read, checked once (a missing
+//!   program or language pack is an [`OcrError`] that names the Debian package).
+//! - [`ocr_image`]: one image → [`OcrText`] (text and words).
+//! - [`ocr_pages`]: many page images, OCRed in parallel → [`OcrPage`]s, each keeping its
+//!   image (on request), resolution and words, ready for an archive writer.
+//!
+//! ```no_run
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use pd_pipeline::ocr::{Tesseract, ocr_image};
+//!
+//! let tesseract = Tesseract::new(None, "deu+eng")?;
+//! let scan = image::open("letter.png")?;
+//! let read = ocr_image(&tesseract, &scan, 300.0)?;
+//! println!("{}", read.text);
+//! for word in &read.words {
+//!     println!("{} at ({}, {})", word.text, word.left, word.top);
+//! }
+//! # Ok(())
+//! # }
+//! ```
+
+mod tesseract;
+mod tsv;
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, PoisonError, mpsc};
+
+use image::DynamicImage;
+use serde::Serialize;
+
+pub use tesseract::{Tesseract, debian_package};
+
+/// Why OCR failed.
+#[derive(Debug, thiserror::Error)]
+pub enum OcrError {
+    /// The `tesseract` program cannot be run.
+    #[error(
+        "Tesseract is not installed (cannot run {}: {message}); install the Debian package \
+         tesseract-ocr (`apt-get install tesseract-ocr tesseract-ocr-eng`)",
+        program.display()
+    )]
+    TesseractMissing { program: PathBuf, message: String },
+    /// A configured language has no installed language pack.
+    #[error(
+        "Tesseract has no language pack for `{language}`; install the Debian package \
+         {package} (installed languages: {})",
+        if installed.is_empty() { "none".to_owned() } else { installed.join(", ") }
+    )]
+    LanguageMissing {
+        /// The language code as configured (`fra`).
+        language: String,
+        /// The Debian package that brings it (`tesseract-ocr-fra`).
+        package: String,
+        /// The languages Tesseract has.
+        installed: Vec<String>,
+    },
+    /// The language setting cannot be read (`PD_OCR_LANGUAGE`, e.g. `deu+eng`).
+    #[error("invalid OCR language setting `{value}`: {reason}")]
+    InvalidLanguage { value: String, reason: String },
+    /// Tesseract ran but failed.
+    #[error("Tesseract failed: {message}")]
+    Failed { message: String },
+}
+
+/// One word Tesseract found, in the pixels of the image it read (origin top left).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OcrWord {
+    /// The word as read.
+    pub text: String,
+    /// Left edge in pixels.
+    pub left: u32,
+    /// Top edge in pixels.
+    pub top: u32,
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+    /// Tesseract's confidence, 0 to 100.
+    pub confidence: f32,
+    /// Whether the line ends after this word (the last word of a page always does).
+    pub line_end: bool,
+}
+
+/// What OCR read on one image: the words in reading order and the text they make
+/// (words of a line joined by spaces, lines by `\n`, paragraphs by a blank line).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct OcrText {
+    pub text: String,
+    pub words: Vec<OcrWord>,
+}
+
+/// One page that went through OCR, with what an archive writer needs: the image (when
+/// it was asked to be kept), its resolution and its words.
+#[derive(Clone, PartialEq)]
+pub struct OcrPage {
+    /// The page's index in its document, from 0.
+    pub index: usize,
+    /// The image that was read, when kept ([`ocr_pages`]' `keep_images`).
+    pub image: Option<DynamicImage>,
+    /// The image's resolution in pixels per inch.
+    pub dpi: f32,
+    /// The image's size in pixels (also when the image was not kept).
+    pub width: u32,
+    pub height: u32,
+    /// The words, in reading order; [`OcrWord::line_end`] marks line breaks.
+    pub words: Vec<OcrWord>,
+    /// The page's text, cleaned.
+    pub text: String,
+}
+
+// Not derived: an image's pixels would fill any assertion message.
+impl std::fmt::Debug for OcrPage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OcrPage")
+            .field("index", &self.index)
+            .field("image", &self.image.as_ref().map(|_| "…"))
+            .field("dpi", &self.dpi)
+            .field("width", &self.width)
+            .field("height", &self.height)
+            .field("words", &self.words.len())
+            .field("text", &self.text)
+            .finish()
+    }
+}
+
+/// A page image to read: its index in the document, the image and its resolution.
+#[derive(Debug, Clone)]
+pub struct PageImage {
+    pub index: usize,
+    pub image: DynamicImage,
+    pub dpi: f32,
+}
+
+/// Reads one image. `dpi` is its resolution, which Tesseract uses to judge sizes.
+///
+/// # Errors
+///
+/// [`OcrError::Failed`] when Tesseract fails on it (the others are found by
+/// [`Tesseract::new`]).
+pub fn ocr_image(
+    tesseract: &Tesseract,
+    image: &DynamicImage,
+    dpi: f32,
+) -> Result<OcrText, OcrError> {
+    let tsv = tesseract.run_tsv(image, dpi)?;
+    Ok(tsv::read(&tsv))
+}
+
+/// How many pages are read at once: one per core.
+pub fn default_jobs() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
+}
+
+/// OCRs page images as they come, `jobs` at a time (at least 1), and returns the pages
+/// in the order of their indexes. `pages` is pulled on the calling thread (it may
+/// render or decode, work that cannot run in parallel), at most `jobs` pages ahead
+/// of the readers, so memory stays bounded. With `keep_images`, every [`OcrPage`]
+/// keeps its image.
+///
+/// The first error stops the work: one from `pages` is returned as is, an OCR error
+/// converted with `From`.
+pub fn ocr_pages<E, I>(
+    tesseract: &Tesseract,
+    pages: I,
+    jobs: usize,
+    keep_images: bool,
+) -> Result<Vec<OcrPage>, E>
+where
+    I: IntoIterator<Item = Result<PageImage, E>>,
+    E: From<OcrError> + Send,
+{
+    let jobs = jobs.max(1);
+    let failed = AtomicBool::new(false);
+    let first_error: Mutex<Option<OcrError>> = Mutex::new(None);
+    let done: Mutex<Vec<OcrPage>> = Mutex::new(Vec::new());
+    let (sender, receiver) = mpsc::sync_channel::<PageImage>(jobs);
+    let receiver = Mutex::new(receiver);
+
+    let produced = std::thread::scope(|scope| {
+        for _ in 0..jobs {
+            scope.spawn(|| {
+                loop {
+                    let next = receiver
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .recv();
+                    let Ok(page) = next else { break };
+                    if failed.load(Ordering::Relaxed) {
+                        continue;
+                    }
+                    match ocr_image(tesseract, &page.image, page.dpi) {
+                        Ok(read) => {
+                            let (width, height) = (page.image.width(), page.image.height());
+                            let text = crate::parse::clean_text(&read.text);
+                            done.lock()
+                                .unwrap_or_else(PoisonError::into_inner)
+                                .push(OcrPage {
+                                    index: page.index,
+                                    image: keep_images.then_some(page.image),
+                                    dpi: page.dpi,
+                                    width,
+                                    height,
+                                    words: read.words,
+                                    text,
+                                });
+                        }
+                        Err(err) => {
+                            failed.store(true, Ordering::Relaxed);
+                            first_error
+                                .lock()
+                                .unwrap_or_else(PoisonError::into_inner)
+                                .get_or_insert(err);
+                        }
+                    }
+                }
+            });
+        }
+        let mut result = Ok(());
+        for page in pages {
+            if failed.load(Ordering::Relaxed) {
+                break;
+            }
+            match page {
+                Ok(page) => {
+                    if sender.send(page).is_err() {
+                        break;
+                    }
+                }
+                Err(err) => {
+                    failed.store(true, Ordering::Relaxed);
+                    result = Err(err);
+                    break;
+                }
+            }
+        }
+        drop(sender);
+        result
+    });
+    produced?;
+    if let Some(err) = first_error
+        .into_inner()
+        .unwrap_or_else(PoisonError::into_inner)
+    {
+        return Err(E::from(err));
+    }
+    let mut pages = done.into_inner().unwrap_or_else(PoisonError::into_inner);
+    pages.sort_by_key(|p| p.index);
+    Ok(pages)
+}

@@ -1,0 +1,292 @@
+//! Running the `tesseract` program.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::{Mutex, PoisonError};
+
+use image::DynamicImage;
+
+use super::OcrError;
+
+/// The program run when none is configured; found on `PATH`.
+const DEFAULT_PROGRAM: &str = "tesseract";
+
+/// The Tesseract program and the languages it reads, checked: the program runs and has
+/// a language pack for every language.
+#[derive(Debug, Clone)]
+pub struct Tesseract {
+    program: PathBuf,
+    languages: String,
+}
+
+// `tesseract --list-langs` per program, asked once per process.
+static INSTALLED: Mutex<Option<HashMap<PathBuf, Vec<String>>>> = Mutex::new(None);
+
+impl Tesseract {
+    /// Checks `program` (default: `tesseract` on `PATH`) and `languages`, Tesseract's
+    /// `+`-joined language codes as paperless-ngx's `OCR_LANGUAGE` takes them (`eng`,
+    /// `deu+eng`).
+    ///
+    /// # Errors
+    ///
+    /// [`OcrError::TesseractMissing`] (naming the Debian package `tesseract-ocr`),
+    /// [`OcrError::LanguageMissing`] (naming `tesseract-ocr-<lang>`),
+    /// [`OcrError::InvalidLanguage`] for a setting such as `deu++eng`.
+    pub fn new(program: Option<&Path>, languages: &str) -> Result<Tesseract, OcrError> {
+        let program = program.map_or_else(|| PathBuf::from(DEFAULT_PROGRAM), Path::to_path_buf);
+        let wanted = parse_languages(languages)?;
+        let mut installed = installed_languages(&program, false)?;
+        if wanted.iter().any(|l| !installed.contains(l)) {
+            // A pack may have been installed since the list was read (a long `--watch`).
+            installed = installed_languages(&program, true)?;
+        }
+        if let Some(missing) = wanted.iter().find(|l| !installed.contains(l)) {
+            return Err(OcrError::LanguageMissing {
+                language: missing.clone(),
+                package: debian_package(missing),
+                installed: installed.into_iter().filter(|l| l != "osd").collect(),
+            });
+        }
+        Ok(Tesseract {
+            program,
+            languages: wanted.join("+"),
+        })
+    }
+
+    /// The program that runs.
+    pub fn program(&self) -> &Path {
+        &self.program
+    }
+
+    /// The languages read, `+`-joined.
+    pub fn languages(&self) -> &str {
+        &self.languages
+    }
+
+    /// Tesseract's TSV report of `image` read at `dpi`.
+    pub(super) fn run_tsv(&self, image: &DynamicImage, dpi: f32) -> Result<String, OcrError> {
+        let pgm = to_pgm(image);
+        let dpi = (dpi.round() as u32).clamp(70, 2400);
+        let mut child = self
+            .command()
+            .args(["stdin", "stdout", "--dpi", &dpi.to_string(), "-l"])
+            .arg(&self.languages)
+            .arg("tsv")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| self.spawn_error(&e))?;
+        // Tesseract reads all of its input before it writes: no risk of both sides
+        // waiting. A write error (it exited early) shows in its status below.
+        if let Some(mut stdin) = child.stdin.take() {
+            let _ = stdin.write_all(&pgm);
+        }
+        let output = child.wait_with_output().map_err(|e| OcrError::Failed {
+            message: format!("waiting for {}: {e}", self.program.display()),
+        })?;
+        if !output.status.success() {
+            return Err(OcrError::Failed {
+                message: format!(
+                    "{} exited with {}: {}",
+                    self.program.display(),
+                    output.status,
+                    String::from_utf8_lossy(&output.stderr).trim()
+                ),
+            });
+        }
+        Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+    }
+
+    fn command(&self) -> Command {
+        let mut command = Command::new(&self.program);
+        // One thread per Tesseract; pd runs one Tesseract per core.
+        command.env("OMP_THREAD_LIMIT", "1");
+        command
+    }
+
+    fn spawn_error(&self, err: &std::io::Error) -> OcrError {
+        spawn_error(&self.program, err)
+    }
+}
+
+fn spawn_error(program: &Path, err: &std::io::Error) -> OcrError {
+    OcrError::TesseractMissing {
+        program: program.to_owned(),
+        message: err.to_string(),
+    }
+}
+
+/// The Debian package with Tesseract's data for `language`: `tesseract-ocr-deu` for
+/// `deu`, `tesseract-ocr-chi-sim` for `chi_sim`, `tesseract-ocr-script-latn` for
+/// `script/Latin`.
+///
+/// ```
+/// use pd_pipeline::ocr::debian_package;
+///
+/// assert_eq!(debian_package("fra"), "tesseract-ocr-fra");
+/// assert_eq!(debian_package("chi_sim"), "tesseract-ocr-chi-sim");
+/// ```
+pub fn debian_package(language: &str) -> String {
+    // Script models are packaged under their ISO 15924 code.
+    let name = match language.strip_prefix("script/") {
+        Some(script) => {
+            let code = match script {
+                "Latin" => "latn",
+                "Cyrillic" => "cyrl",
+                "Greek" => "grek",
+                "Arabic" => "arab",
+                "Hebrew" => "hebr",
+                "Devanagari" => "deva",
+                "Hangul" => "hang",
+                "Japanese" => "jpan",
+                other => other,
+            };
+            format!("script-{code}")
+        }
+        None => language.to_owned(),
+    };
+    format!("tesseract-ocr-{}", name.replace('_', "-").to_lowercase())
+}
+
+fn parse_languages(value: &str) -> Result<Vec<String>, OcrError> {
+    let invalid = |reason: &str| OcrError::InvalidLanguage {
+        value: value.to_owned(),
+        reason: reason.to_owned(),
+    };
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(invalid("no language given (e.g. `eng` or `deu+eng`)"));
+    }
+    let mut languages = Vec::new();
+    for part in value.split('+') {
+        let part = part.trim();
+        if part.is_empty() {
+            return Err(invalid("an empty language between `+` signs"));
+        }
+        let valid = part
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '/'))
+            && !part.starts_with(['-', '/']);
+        if !valid {
+            return Err(invalid(&format!(
+                "`{part}` is not a Tesseract language code (e.g. `eng`, `deu`, `chi_sim`)"
+            )));
+        }
+        if !languages.iter().any(|l| l == part) {
+            languages.push(part.to_owned());
+        }
+    }
+    Ok(languages)
+}
+
+/// The languages `program` has, asked once per process unless `refresh`.
+fn installed_languages(program: &Path, refresh: bool) -> Result<Vec<String>, OcrError> {
+    let mut cache = INSTALLED.lock().unwrap_or_else(PoisonError::into_inner);
+    if !refresh && let Some(found) = cache.as_ref().and_then(|c| c.get(program)) {
+        return Ok(found.clone());
+    }
+    let output = Command::new(program)
+        .arg("--list-langs")
+        .env("OMP_THREAD_LIMIT", "1")
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| spawn_error(program, &e))?;
+    if !output.status.success() {
+        return Err(OcrError::TesseractMissing {
+            program: program.to_owned(),
+            message: format!(
+                "`--list-langs` exited with {}: {}",
+                output.status,
+                String::from_utf8_lossy(&output.stderr).trim()
+            ),
+        });
+    }
+    // Tesseract 5 lists on stdout, older versions on stderr; the heading ends in ':'.
+    let listing = format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let mut languages: Vec<String> = listing
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.contains(' ') && !l.ends_with(':'))
+        .map(str::to_owned)
+        .collect();
+    languages.sort();
+    languages.dedup();
+    cache
+        .get_or_insert_with(HashMap::new)
+        .insert(program.to_owned(), languages.clone());
+    Ok(languages)
+}
+
+/// The image as a binary grey-scale PGM, which Tesseract (Leptonica) reads from stdin
+/// without a decoding step worth the name. Transparent pixels become white.
+fn to_pgm(image: &DynamicImage) -> Vec<u8> {
+    let grey = if image.color().has_alpha() {
+        crate::thumbnail::flatten_alpha(image).to_luma8()
+    } else {
+        image.to_luma8()
+    };
+    let header = format!("P5\n{} {}\n255\n", grey.width(), grey.height());
+    let mut pgm = Vec::with_capacity(header.len() + grey.as_raw().len());
+    pgm.extend_from_slice(header.as_bytes());
+    pgm.extend_from_slice(grey.as_raw());
+    pgm
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn languages_are_plus_joined_codes() {
+        assert_eq!(parse_languages("eng").unwrap(), ["eng"]);
+        assert_eq!(parse_languages(" deu+eng ").unwrap(), ["deu", "eng"]);
+        assert_eq!(parse_languages("eng+eng").unwrap(), ["eng"]);
+        assert_eq!(
+            parse_languages("chi_sim+script/Latin").unwrap(),
+            ["chi_sim", "script/Latin"]
+        );
+        for bad in ["", "deu++eng", "deu eng", "../x", "eng;rm"] {
+            let err = parse_languages(bad).unwrap_err();
+            assert!(
+                matches!(err, OcrError::InvalidLanguage { .. }),
+                "{bad}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn debian_packages_follow_debian_naming() {
+        assert_eq!(debian_package("deu"), "tesseract-ocr-deu");
+        assert_eq!(debian_package("chi_tra_vert"), "tesseract-ocr-chi-tra-vert");
+        assert_eq!(debian_package("script/Latin"), "tesseract-ocr-script-latn");
+    }
+
+    #[test]
+    fn missing_program_names_the_package() {
+        let err = Tesseract::new(Some(Path::new("/nonexistent/tesseract")), "eng").unwrap_err();
+        assert!(matches!(err, OcrError::TesseractMissing { .. }), "{err}");
+        let message = err.to_string();
+        assert!(message.contains("tesseract-ocr"), "{message}");
+        assert!(message.contains("/nonexistent/tesseract"), "{message}");
+    }
+
+    #[test]
+    fn pgm_is_grey_with_a_header() {
+        let image = DynamicImage::ImageRgb8(image::RgbImage::from_pixel(
+            3,
+            2,
+            image::Rgb([255, 255, 255]),
+        ));
+        let pgm = to_pgm(&image);
+        assert!(pgm.starts_with(b"P5\n3 2\n255\n"));
+        assert_eq!(pgm.len(), 11 + 6);
+        assert!(pgm[11..].iter().all(|&b| b == 255));
+    }
+}
