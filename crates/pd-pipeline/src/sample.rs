@@ -591,7 +591,9 @@ mod tests {
 /// assert_eq!(words.len(), 5);
 /// assert!(words[1].line_end && !words[2].line_end);
 /// ```
-pub fn scanned_page_with_words(lines: &[&str]) -> (image::GrayImage, Vec<crate::archive::ArchiveWord>) {
+pub fn scanned_page_with_words(
+    lines: &[&str],
+) -> (image::GrayImage, Vec<crate::archive::ArchiveWord>) {
     use font8x8::UnicodeFonts;
 
     const SCALE: u32 = 4;
