@@ -194,24 +194,7 @@ impl<'a> ClassBound<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn naive_lcs(a: &[u32], b: &[u32]) -> usize {
-        let mut row = vec![0usize; b.len() + 1];
-        for &x in a {
-            let mut diag = 0;
-            for (j, &y) in b.iter().enumerate() {
-                let up = row[j + 1];
-                row[j + 1] = if x == y { diag + 1 } else { up.max(row[j]) };
-                diag = up;
-            }
-        }
-        row[b.len()]
-    }
-
-    fn symbols(texts: &[&str]) -> Symbols {
-        let chars: Vec<Vec<char>> = texts.iter().map(|t| t.chars().collect()).collect();
-        Symbols::new(chars.iter().map(Vec::as_slice))
-    }
+    use crate::duplicates::lcs::tests::{naive_lcs, symbols};
 
     proptest::proptest! {
         /// The bound never rules out an LCS that is really there, and never lets through

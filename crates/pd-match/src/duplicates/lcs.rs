@@ -273,10 +273,12 @@ fn common_in_prefix(column: &[u64], len: usize) -> usize {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    fn naive_lcs(a: &[u32], b: &[u32]) -> usize {
+    /// The textbook LCS table, the reference the duplicate search's LCS code is tested
+    /// against.
+    pub(in crate::duplicates) fn naive_lcs(a: &[u32], b: &[u32]) -> usize {
         let mut row = vec![0usize; b.len() + 1];
         for &x in a {
             let mut diag = 0;
@@ -289,7 +291,7 @@ mod tests {
         row[b.len()]
     }
 
-    fn symbols(texts: &[&str]) -> Symbols {
+    pub(in crate::duplicates) fn symbols(texts: &[&str]) -> Symbols {
         let chars: Vec<Vec<char>> = texts.iter().map(|t| t.chars().collect()).collect();
         Symbols::new(chars.iter().map(Vec::as_slice))
     }
