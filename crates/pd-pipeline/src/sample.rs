@@ -594,8 +594,6 @@ mod tests {
 pub fn scanned_page_with_words(
     lines: &[&str],
 ) -> (image::GrayImage, Vec<crate::archive::ArchiveWord>) {
-    use font8x8::UnicodeFonts;
-
     const SCALE: u32 = 4;
     const ADVANCE: u32 = 8 * SCALE;
     const LINE_PITCH: u32 = 56;
@@ -612,31 +610,7 @@ pub fn scanned_page_with_words(
             let len = word.chars().count() as u32;
             let left = 200 + column * ADVANCE;
             if !word.is_empty() && left + len * ADVANCE <= page.width() {
-                for (i, ch) in word.chars().enumerate() {
-                    let Some(glyph) = font8x8::BASIC_FONTS
-                        .get(ch)
-                        .or_else(|| font8x8::LATIN_FONTS.get(ch))
-                    else {
-                        continue;
-                    };
-                    let x0 = left + i as u32 * ADVANCE;
-                    for (gy, bits) in glyph.iter().enumerate() {
-                        for gx in 0..8u32 {
-                            if bits & (1 << gx) == 0 {
-                                continue;
-                            }
-                            for dy in 0..SCALE {
-                                for dx in 0..SCALE {
-                                    page.put_pixel(
-                                        x0 + gx * SCALE + dx,
-                                        top + gy as u32 * SCALE + dy,
-                                        image::Luma([0]),
-                                    );
-                                }
-                            }
-                        }
-                    }
-                }
+                draw_lines(&mut page, &[word], left, top, SCALE);
                 line_words.push(crate::archive::ArchiveWord::new(
                     word,
                     left,
