@@ -550,37 +550,6 @@ Note, 12 April 2024
 - Renew passport before the trip on 15 August 2024.
 ";
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn long_lines_wrap_at_spaces() {
-        assert_eq!(wrap("one two three", 7), ["one two", "three"]);
-        assert_eq!(wrap("abcdefghij", 4), ["abcd", "efgh", "ij"]);
-        assert_eq!(wrap("", 4), [""]);
-        assert_eq!(wrap("a  b", 10), ["a  b"]);
-    }
-
-    #[test]
-    fn win_ansi_maps_german_and_euro() {
-        assert_eq!(win_ansi("Grüße €5 – ok"), b"Gr\xfc\xdfe \x805 \x96 ok");
-        assert_eq!(win_ansi("日本"), b"??");
-    }
-
-    #[test]
-    fn samples_have_unique_names_and_content() {
-        let samples = sample_documents();
-        assert!((5..=6).contains(&samples.len()));
-        let mut names: Vec<_> = samples.iter().map(|(name, _)| *name).collect();
-        names.sort_unstable();
-        names.dedup();
-        assert_eq!(names.len(), samples.len());
-        assert!(samples.iter().all(|(_, bytes)| !bytes.is_empty()));
-        assert!(samples.iter().any(|(name, _)| name.ends_with(".txt")));
-    }
-}
-
 /// A generated scan: an A4 page at 300 dpi, black text drawn with an 8 × 8 bitmap font
 /// (32 pixels high, 8 points) on white, one entry of `lines` per line, plus the box of
 /// every word as OCR would report it (line ends marked). For archive tests and benches.
@@ -627,4 +596,35 @@ pub fn scanned_page_with_words(
         words.extend(line_words);
     }
     (page, words)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_lines_wrap_at_spaces() {
+        assert_eq!(wrap("one two three", 7), ["one two", "three"]);
+        assert_eq!(wrap("abcdefghij", 4), ["abcd", "efgh", "ij"]);
+        assert_eq!(wrap("", 4), [""]);
+        assert_eq!(wrap("a  b", 10), ["a  b"]);
+    }
+
+    #[test]
+    fn win_ansi_maps_german_and_euro() {
+        assert_eq!(win_ansi("Grüße €5 – ok"), b"Gr\xfc\xdfe \x805 \x96 ok");
+        assert_eq!(win_ansi("日本"), b"??");
+    }
+
+    #[test]
+    fn samples_have_unique_names_and_content() {
+        let samples = sample_documents();
+        assert!((5..=6).contains(&samples.len()));
+        let mut names: Vec<_> = samples.iter().map(|(name, _)| *name).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), samples.len());
+        assert!(samples.iter().all(|(_, bytes)| !bytes.is_empty()));
+        assert!(samples.iter().any(|(name, _)| name.ends_with(".txt")));
+    }
 }
