@@ -425,6 +425,6 @@ fn killed_backups_and_restores_leave_everything_intact() {
             .flatten()
             .filter(|e| e.file_name().to_string_lossy().starts_with(".pd-"))
             .collect();
-        assert!(leftovers.is_empty(), "trial {trial}");
+        assert!(leftovers.is_empty(), "trial {trial}: {leftovers:?}");
     }
 }

@@ -32,7 +32,17 @@ fn journal_path(store: &Store) -> PathBuf {
 pub(crate) fn begin(store: &Store, files: Vec<PathBuf>) -> Result<()> {
     let bytes = serde_json::to_vec(&Journal { files })
         .map_err(|e| Error::Invalid(format!("cannot write the import journal: {e}")))?;
-    pd_store::media::write_atomic(&journal_path(store), &bytes)?;
+    // A fixed temporary name rather than a random one: a write killed halfway leaves a
+    // file the next import overwrites and renames away, never a stray one.
+    let path = journal_path(store);
+    let tmp = path.with_extension("json.tmp");
+    let write = || -> std::io::Result<()> {
+        let mut file = std::fs::File::create(&tmp)?;
+        std::io::Write::write_all(&mut file, &bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&tmp, &path)
+    };
+    write().map_err(|e| Error::io("cannot write", &path, e))?;
     Ok(())
 }
 
