@@ -16,6 +16,8 @@ use crate::{Error, Result};
 /// A document with the export's paths of its files.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExportedDocument {
+    /// The document's pk in the export (its `document.id` may be remapped).
+    pub export_id: Id,
     /// The document as the export describes it.
     pub document: Document,
     /// The original's path inside the export.
@@ -55,6 +57,10 @@ pub struct ImportData {
     pub other_records: Vec<PaperlessRecord>,
     /// Things that were dropped or adjusted, for the report.
     pub warnings: Vec<String>,
+    /// Documents are kept without their content, which the import reads again from the
+    /// manifest as it writes them ([`crate::import::ContentFeed`]), so memory does not
+    /// grow with the export's text.
+    pub defer_content: bool,
     seen: HashSet<(String, String)>,
     /// Custom field instances wait for every field to be known (split manifests).
     pending_instances: Vec<Record>,
@@ -184,7 +190,13 @@ impl ImportData {
             }),
             models::MAIL_ACCOUNT => self.mail_accounts.push(mail_account(&f, id)?),
             models::MAIL_RULE => self.mail_rules.push(mail_rule(&f, id)?),
-            models::DOCUMENT => self.documents.push(document(&f, id)?),
+            models::DOCUMENT => {
+                let mut e = document(&f, id)?;
+                if self.defer_content {
+                    e.document.content = String::new();
+                }
+                self.documents.push(e);
+            }
             _ => {}
         }
         Ok(())
@@ -462,6 +474,7 @@ fn document(f: &Fields, id: Id) -> Result<ExportedDocument> {
         },
     };
     Ok(ExportedDocument {
+        export_id: id,
         document,
         file,
         archive: r.exported_archive_name.clone(),

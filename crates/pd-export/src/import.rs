@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use pd_core::Id;
 use pd_store::Store;
-use pd_store::media::copy_atomic;
+use pd_store::media::{stage_copy, sync_file_systems};
 use pd_store::naming::delete_empty_directories;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -115,6 +115,7 @@ pub fn read_export(source: &ExportSource, passphrase: Option<&str>) -> Result<Im
         }
     };
     let mut data = ImportData::default();
+    data.defer_content = true;
     for manifest in source.manifests() {
         read_records(manifest, |mut record| {
             if let Some(c) = &crypter {
@@ -253,8 +254,69 @@ pub async fn import(store: &Store, source: &Path, opts: &ImportOptions) -> Resul
         files_verified,
         opts,
         (source.to_owned(), export.kind(), version),
+        Some(&export),
     )
     .await
+}
+
+/// The documents' content, read again from an export's manifests in a thread while
+/// their rows are written (the first reading kept none of it).
+pub(crate) struct ContentFeed {
+    rx: tokio::sync::mpsc::Receiver<Result<(Id, String)>>,
+    /// Contents that arrived before they were asked for (versions come after roots).
+    early: HashMap<Id, String>,
+}
+
+impl ContentFeed {
+    /// Starts reading the content of the documents in `wanted` from `manifests`.
+    fn start(manifests: Vec<PathBuf>, wanted: std::collections::HashSet<Id>) -> ContentFeed {
+        let (tx, rx) = tokio::sync::mpsc::channel(64);
+        std::thread::spawn(move || {
+            for manifest in &manifests {
+                let read = read_records(manifest, |record| {
+                    if record.model != crate::manifest::models::DOCUMENT {
+                        return Ok(());
+                    }
+                    let Some(id) = record.int_pk().filter(|id| wanted.contains(id)) else {
+                        return Ok(());
+                    };
+                    let content = match record.fields.get("content") {
+                        Some(serde_json::Value::String(s)) => s.clone(),
+                        _ => String::new(),
+                    };
+                    // The receiver is gone when the import stopped early: stop too.
+                    tx.blocking_send(Ok((id, content)))
+                        .map_err(|_| Error::Invalid("the import stopped".into()))
+                });
+                if let Err(e) = read {
+                    let _ = tx.blocking_send(Err(e));
+                    return;
+                }
+            }
+        });
+        ContentFeed {
+            rx,
+            early: HashMap::new(),
+        }
+    }
+
+    /// The content of the export's document `id`.
+    async fn take(&mut self, id: Id) -> Result<String> {
+        if let Some(content) = self.early.remove(&id) {
+            return Ok(content);
+        }
+        while let Some(next) = self.rx.recv().await {
+            let (pk, content) = next?;
+            if pk == id {
+                return Ok(content);
+            }
+            self.early.insert(pk, content);
+        }
+        Err(Error::Invalid(format!(
+            "document pk={id} was no longer in the manifest when it was read again; \
+             was the export changed during the import? Nothing was imported"
+        )))
+    }
 }
 
 /// Writes checked data: holding the media lock, one transaction for every row, the
@@ -267,6 +329,7 @@ pub(crate) async fn write_import(
     files_verified: usize,
     opts: &ImportOptions,
     origin: (PathBuf, SourceKind, Option<String>),
+    source: Option<&ExportSource>,
 ) -> Result<ImportReport> {
     let _lock = if opts.dry_run {
         None
@@ -343,7 +406,15 @@ pub(crate) async fn write_import(
         return Ok(report);
     }
 
-    write_rows(&mut tx, &data, &planned, &mut report).await?;
+    let mut feed = match source {
+        Some(source) if data.defer_content => Some(ContentFeed::start(
+            source.manifests().to_vec(),
+            planned.iter().map(|d| d.export_id).collect(),
+        )),
+        _ => None,
+    };
+    write_rows(&mut tx, &data, &planned, feed.as_mut(), &mut report).await?;
+    drop(feed);
     let mut placed: Vec<PathBuf> = Vec::new();
     let targets = planned
         .iter()
@@ -371,6 +442,7 @@ async fn write_rows<C>(
     tx: &mut pd_store::Conn<C>,
     data: &ImportData,
     planned: &[PlannedDocument],
+    mut feed: Option<&mut ContentFeed>,
     report: &mut ImportReport,
 ) -> Result<()>
 where
@@ -395,7 +467,17 @@ where
         tx.import_custom_field(f).await?;
     }
     for d in planned {
-        tx.import_document(&d.document).await.map_err(|e| {
+        let with_content;
+        let document = match feed.as_deref_mut() {
+            Some(feed) => {
+                let mut doc = d.document.clone();
+                doc.content = feed.take(d.export_id).await?;
+                with_content = doc;
+                &with_content
+            }
+            None => &d.document,
+        };
+        tx.import_document(document).await.map_err(|e| {
             Error::Invalid(format!(
                 "document \"{}\" cannot be written: {e}",
                 d.document.title
@@ -425,25 +507,43 @@ where
     Ok(())
 }
 
+/// Copies every planned file into the media folder. Each copy is written beside its
+/// target and renamed into place without an `fsync` of its own; one sync of the file
+/// system at the end makes every copy and name durable before the caller commits, so a
+/// committed row never lacks its file, while a crash before the commit leaves only files
+/// the placing journal lists for removal.
 fn place_files(
     planned: &[PlannedDocument],
     placed: &mut Vec<PathBuf>,
     report: &mut ImportReport,
 ) -> Result<()> {
+    let mut dirs: std::collections::BTreeSet<PathBuf> = Default::default();
     for d in planned {
         for f in &d.files {
-            if f.target.exists() {
-                return Err(Error::Invalid(format!(
+            let appeared = || {
+                Error::Invalid(format!(
                     "{} appeared in the media folder during the import",
                     f.target.display()
-                )));
+                ))
+            };
+            if f.target.exists() {
+                return Err(appeared());
             }
-            copy_atomic(&f.source, &f.target)?;
+            let staged = stage_copy(&f.source, &f.target)?;
+            let size = staged.size();
+            staged.place().map_err(|e| match e {
+                pd_store::Error::Conflict(_) => appeared(),
+                e => e.into(),
+            })?;
             placed.push(f.target.clone());
             report.files_placed += 1;
-            report.bytes_placed += std::fs::metadata(&f.target).map(|m| m.len()).unwrap_or(0);
+            report.bytes_placed += size;
+            if let Some(dir) = f.target.parent() {
+                dirs.insert(dir.to_owned());
+            }
         }
     }
+    sync_file_systems(dirs.iter().map(PathBuf::as_path))?;
     Ok(())
 }
 

@@ -26,6 +26,8 @@ pub(crate) struct FilePlan {
 /// A document ready to be written, with its files.
 #[derive(Debug, Clone)]
 pub(crate) struct PlannedDocument {
+    /// The document's pk in the export.
+    pub export_id: Id,
     pub document: Document,
     pub files: Vec<FilePlan>,
 }
@@ -451,6 +453,7 @@ pub(crate) async fn name_files<C: DerefMut<Target = AnyConnection> + Send>(
             }
         }
         planned.push(PlannedDocument {
+            export_id: e.export_id,
             document: doc.clone(),
             files,
         });

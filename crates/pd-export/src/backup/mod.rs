@@ -250,10 +250,27 @@ pub async fn backup(
     let Prepared {
         report,
         files,
-        split,
         metadata,
         manifest,
     } = export::prepare(store, &export_opts, None).await?;
+    // The manifest goes to a temporary file beside the backup first: its size is
+    // declared before the first member is written, and it need not fit in memory.
+    let manifest_file = tempfile::Builder::new()
+        .prefix(archive::TMP_PREFIX)
+        .suffix(".json")
+        .tempfile_in(&dir)
+        .map_err(|e| Error::io("cannot create a temporary file in", &dir, e))?;
+    {
+        let mut out = std::io::BufWriter::new(manifest_file.as_file());
+        manifest.write(store, &mut out).await?;
+        std::io::Write::flush(&mut out)
+            .map_err(|e| Error::io("cannot write", manifest_file.path(), e))?;
+    }
+    let manifest_size = manifest_file
+        .as_file()
+        .metadata()
+        .map_err(|e| Error::io("cannot read", manifest_file.path(), e))?
+        .len();
 
     // Every member's size before the first byte is written, so the header can declare
     // them: the checksums file's size too, as SHA-256s are always 64 hex digits.
@@ -279,11 +296,8 @@ pub async fn backup(
         declare(&f.rel, size);
         sizes.push(size);
     }
-    for (rel, bytes) in &split {
-        declare(rel, bytes.len() as u64);
-    }
     declare(METADATA_FILE, metadata.len() as u64);
-    declare(MANIFEST_FILE, manifest.len() as u64);
+    declare(MANIFEST_FILE, manifest_size);
     let checksums_size = export::checksums_json(&placeholder)?.len() as u64;
     let header = BackupHeader {
         format: FORMAT.into(),
@@ -319,16 +333,13 @@ pub async fn backup(
         sums.files.insert(f.rel.clone(), sum);
         progress(out.members as u64, total);
     }
-    for (rel, bytes) in &split {
-        sums.files.insert(rel.clone(), out.add_bytes(rel, bytes)?);
-    }
     sums.files.insert(
         METADATA_FILE.into(),
         out.add_bytes(METADATA_FILE, &metadata)?,
     );
     sums.files.insert(
         MANIFEST_FILE.into(),
-        out.add_bytes(MANIFEST_FILE, &manifest)?,
+        out.add_file(MANIFEST_FILE, manifest_file.path(), manifest_size)?,
     );
     let checksums = export::checksums_json(&sums)?;
     if checksums.len() as u64 != checksums_size {

@@ -12,6 +12,7 @@ pub mod records;
 pub mod sink;
 
 use std::collections::{HashMap, HashSet};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use pd_core::{Document, Id};
@@ -160,13 +161,168 @@ impl ExportNames {
     }
 }
 
-/// One document with everything exported alongside it.
+/// One document with everything exported alongside it. Its content is not kept: the
+/// manifest is written in chunks of documents whose content is read again then, so
+/// memory does not grow with the library's text.
 struct DocumentOut {
+    /// The document, its content left empty.
     doc: Document,
     names: ExportNames,
-    record: OutRecord,
     notes: Vec<OutRecord>,
     instances: Vec<OutRecord>,
+}
+
+impl DocumentOut {
+    /// The document's record with `content` and the `__exported_*` keys.
+    fn record(&self, content: String, opts: &ManifestFlags) -> OutRecord {
+        let mut record = records::document(&self.doc);
+        if let Some(v) = record.field_mut("content") {
+            *v = Value::String(content);
+        }
+        record.set_extra(
+            "__exported_file_name__",
+            Value::String(self.names.original.clone()),
+        );
+        if !opts.no_thumbnail {
+            record.set_extra(
+                "__exported_thumbnail_name__",
+                Value::String(self.names.thumbnail.clone()),
+            );
+        }
+        if !opts.no_archive && self.doc.archive_filename.is_some() {
+            record.set_extra(
+                "__exported_archive_name__",
+                Value::String(self.names.archive.clone()),
+            );
+        }
+        record
+    }
+}
+
+/// The export flags that shape document records.
+#[derive(Debug, Clone, Copy)]
+struct ManifestFlags {
+    no_thumbnail: bool,
+    no_archive: bool,
+    split: bool,
+}
+
+/// Documents whose content is read from the database at once while a manifest is
+/// written.
+const CONTENT_CHUNK: usize = 256;
+
+/// Everything a manifest holds, ready to be streamed: the records before the documents
+/// (notes and custom field values included unless split), the documents without their
+/// content, and the records after them.
+pub(crate) struct ManifestPlan {
+    head: Vec<OutRecord>,
+    docs: Vec<DocumentOut>,
+    tail: Vec<OutRecord>,
+    flags: ManifestFlags,
+}
+
+fn write_err(rel: &str) -> impl FnOnce(std::io::Error) -> Error + '_ {
+    move |e| Error::io("cannot write", Path::new(rel), e)
+}
+
+impl ManifestPlan {
+    /// The contents of `docs[range]`, read again from the database.
+    async fn contents(&self, store: &Store, range: std::ops::Range<usize>) -> Result<Vec<String>> {
+        let docs = &self.docs[range];
+        let ids: Vec<Id> = docs.iter().map(|d| d.doc.id).collect();
+        let mut fresh: HashMap<Id, String> = store
+            .db()
+            .conn()
+            .await?
+            .documents(&DocumentFilter {
+                trash: TrashFilter::Include,
+                ids: Some(ids),
+            })
+            .await?
+            .into_iter()
+            .map(|d| (d.id, d.content))
+            .collect();
+        docs.iter()
+            .map(|d| {
+                fresh.remove(&d.doc.id).ok_or_else(|| {
+                    Error::Invalid(format!(
+                        "document {} was deleted while the export ran; run it again",
+                        d.doc.id
+                    ))
+                })
+            })
+            .collect()
+    }
+
+    fn chunks(&self) -> impl Iterator<Item = std::ops::Range<usize>> + use<> {
+        let n = self.docs.len();
+        (0..n)
+            .step_by(CONTENT_CHUNK)
+            .map(move |start| start..(start + CONTENT_CHUNK).min(n))
+    }
+
+    /// Writes `manifest.json` to `out`, in paperless-ngx's byte format.
+    pub(crate) async fn write(&self, store: &Store, out: &mut (dyn Write + Send)) -> Result<()> {
+        const FLUSH_AT: usize = 1 << 20;
+        let mut buf: Vec<u8> = Vec::with_capacity(FLUSH_AT + 64 * 1024);
+        let mut first = true;
+        let mut put = |r: &OutRecord, buf: &mut Vec<u8>| {
+            buf.extend_from_slice(if first { b"[" } else { b",\n" });
+            first = false;
+            r.write_to(buf);
+        };
+        for r in &self.head {
+            put(r, &mut buf);
+            if buf.len() >= FLUSH_AT {
+                out.write_all(&buf).map_err(write_err(MANIFEST_FILE))?;
+                buf.clear();
+            }
+        }
+        if !self.flags.split {
+            for range in self.chunks() {
+                let contents = self.contents(store, range.clone()).await?;
+                for (d, content) in self.docs[range].iter().zip(contents) {
+                    put(&d.record(content, &self.flags), &mut buf);
+                    if buf.len() >= FLUSH_AT {
+                        out.write_all(&buf).map_err(write_err(MANIFEST_FILE))?;
+                        buf.clear();
+                    }
+                }
+            }
+        }
+        for r in &self.tail {
+            put(r, &mut buf);
+        }
+        if first {
+            buf.push(b'[');
+        }
+        buf.extend_from_slice(b"\n]");
+        out.write_all(&buf).map_err(write_err(MANIFEST_FILE))?;
+        Ok(())
+    }
+
+    /// With `-sm`: every document's own manifest (its record, notes and custom field
+    /// values), as path and bytes, a chunk of documents at a time.
+    pub(crate) async fn each_split(
+        &self,
+        store: &Store,
+        mut each: impl FnMut(&str, &[u8]) -> Result<()>,
+    ) -> Result<()> {
+        if !self.flags.split {
+            return Ok(());
+        }
+        for range in self.chunks() {
+            let contents = self.contents(store, range.clone()).await?;
+            for (d, content) in self.docs[range].iter().zip(contents) {
+                let record = d.record(content, &self.flags);
+                let bytes = records::manifest_bytes(
+                    std::iter::once(&record).chain(&d.notes).chain(&d.instances),
+                );
+                each(&d.names.manifest, &bytes)?;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Exports the library to `target`, an existing directory.
@@ -193,9 +349,8 @@ pub async fn export(store: &Store, target: &Path, opts: &ExportOptions) -> Resul
     let Prepared {
         mut report,
         files,
-        split,
         metadata: metadata_bytes,
-        manifest: manifest_bytes,
+        manifest,
     } = prepare(store, opts, previous).await?;
     report.target = target.to_owned();
 
@@ -230,22 +385,34 @@ pub async fn export(store: &Store, target: &Path, opts: &ExportOptions) -> Resul
         sums.files.insert(rel.to_owned(), sum);
         Ok(())
     };
-    for (rel, bytes) in &split {
-        add_json(&mut sink, &mut sums, rel, bytes)?;
-    }
+    manifest
+        .each_split(store, |rel, bytes| {
+            add_json(&mut sink, &mut sums, rel, bytes)
+        })
+        .await?;
     add_json(&mut sink, &mut sums, METADATA_FILE, &metadata_bytes)?;
-    let manifest_sum = FileSum {
-        sha256: pd_store::media::sha256_bytes(&manifest_bytes),
-        size: manifest_bytes.len() as u64,
+    // The manifest is streamed (compared with the previous one as it is written); the
+    // checksums file naming its SHA-256 is staged after it, but it lands last.
+    let manifest_sum = match &mut sink {
+        Sink::Dir(s) => {
+            let mut out = s.stream(MANIFEST_FILE)?;
+            manifest.write(store, &mut out).await?;
+            s.finish_stream(out)?
+        }
+        Sink::Zip(s) => {
+            let mut out = s.stream(MANIFEST_FILE)?;
+            manifest.write(store, &mut out).await?;
+            out.finish()
+        }
     };
     sums.files.insert(MANIFEST_FILE.into(), manifest_sum);
     let checksums_bytes = checksums_json(&sums)?;
     let mut ignore = Checksums::default();
     add_json(&mut sink, &mut ignore, CHECKSUMS_FILE, &checksums_bytes)?;
-    add_json(&mut sink, &mut ignore, MANIFEST_FILE, &manifest_bytes)?;
 
     match sink {
         Sink::Dir(mut s) => {
+            s.stage_last(MANIFEST_FILE);
             report.files_deleted = s.commit(opts.delete)?;
             report.files_written = s.written.len();
             report.files_unchanged = s.unchanged;
@@ -279,21 +446,20 @@ pub(crate) struct PlannedFile {
     pub checksum: Option<String>,
 }
 
-/// An export ready to be written: every record serialised, every file chosen.
+/// An export ready to be written: every record but the documents' serialised, every
+/// file chosen.
 pub(crate) struct Prepared {
     /// The report so far (counts, warnings, encryption).
     pub report: ExportReport,
     /// The document files, in document order.
     pub files: Vec<PlannedFile>,
-    /// Split manifests (`-sm`): path and bytes.
-    pub split: Vec<(String, Vec<u8>)>,
     /// `metadata.json`.
     pub metadata: Vec<u8>,
-    /// `manifest.json`.
-    pub manifest: Vec<u8>,
+    /// `manifest.json` and, with `-sm`, the split manifests, written on demand.
+    pub manifest: ManifestPlan,
 }
 
-/// Reads the library and builds everything an export writes but the checksums file.
+/// Reads the library and plans everything an export writes but the checksums file.
 /// `previous` is an earlier export whose passphrase salt and tokens may be reused. The
 /// caller holds the media lock.
 pub(crate) async fn prepare(
@@ -305,7 +471,7 @@ pub(crate) async fn prepare(
         version: EXPORT_VERSION.into(),
         ..ExportReport::default()
     };
-    let (mut head, docs, tail) = collect(store, opts, &mut report).await?;
+    let (mut head, mut docs, tail) = collect(store, opts, &mut report).await?;
 
     // Secrets: reuse the previous export's salt and tokens when they still match, so an
     // unchanged library gives a byte-identical manifest.
@@ -337,13 +503,6 @@ pub(crate) async fn prepare(
         }
     };
 
-    let mut main: Vec<&OutRecord> = head.iter().collect();
-    if !opts.split_manifest {
-        main.extend(docs.iter().flat_map(|d| d.notes.iter().chain(&d.instances)));
-        main.sort_by_key(|r| records::model_rank(&r.model));
-        main.extend(docs.iter().map(|d| &d.record));
-    }
-    main.extend(tail.iter());
     report.records = head.len()
         + tail.len()
         + docs
@@ -351,7 +510,13 @@ pub(crate) async fn prepare(
             .map(|d| 1 + d.notes.len() + d.instances.len())
             .sum::<usize>();
     report.documents = docs.len();
-    let manifest_bytes = records::manifest_bytes(main);
+    if !opts.split_manifest {
+        for d in &mut docs {
+            head.append(&mut d.notes);
+            head.append(&mut d.instances);
+        }
+        head.sort_by_key(|r| records::model_rank(&r.model));
+    }
     let mut metadata = json!({ "version": EXPORT_VERSION });
     if let Some(params) = &crypto {
         metadata["__crypto__"] = serde_json::to_value(params)
@@ -388,26 +553,20 @@ pub(crate) async fn prepare(
             });
         }
     }
-    let split = if opts.split_manifest {
-        docs.iter()
-            .map(|d| {
-                let bytes = records::manifest_bytes(
-                    std::iter::once(&d.record)
-                        .chain(&d.notes)
-                        .chain(&d.instances),
-                );
-                (d.names.manifest.clone(), bytes)
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
     Ok(Prepared {
         report,
         files,
-        split,
         metadata,
-        manifest: manifest_bytes,
+        manifest: ManifestPlan {
+            head,
+            docs,
+            tail,
+            flags: ManifestFlags {
+                no_thumbnail: opts.no_thumbnail,
+                no_archive: opts.no_archive,
+                split: opts.split_manifest,
+            },
+        },
     })
 }
 
@@ -483,85 +642,73 @@ async fn collect(
     tail.sort_by_key(|r| records::model_rank(&r.model));
 
     let names: HashMap<Id, String> = correspondents.into_iter().map(|c| (c.id, c.name)).collect();
-    let filter = DocumentFilter {
-        trash: TrashFilter::Include,
-        ids: None,
-    };
-    let mut all = conn.documents(&filter).await?;
-    all.sort_by_key(|d| d.id);
+    let mut ids = conn.document_ids(TrashFilter::Include).await?;
+    ids.sort_unstable();
     let mut used: HashSet<String> = HashSet::new();
-    let mut docs = Vec::with_capacity(all.len());
+    let mut docs = Vec::with_capacity(ids.len());
     let lookup = if opts.use_filename_format {
         Some(pd_store::FilenameLookup::load(&mut conn).await?)
     } else {
         None
     };
     let naming = opts.naming.as_ref().unwrap_or(store.naming());
-    for doc in all {
-        let ctx = match &lookup {
-            Some(lookup) => Some(store.filename_context_with(&mut conn, &doc, lookup).await?),
-            None => None,
+    for chunk in ids.chunks(CONTENT_CHUNK) {
+        let filter = DocumentFilter {
+            trash: TrashFilter::Include,
+            ids: Some(chunk.to_vec()),
         };
-        let mut counter = 0;
-        let base = loop {
-            let candidate = match &ctx {
-                Some(ctx) => pd_store::naming::generate_filename(ctx, naming, counter, false).path,
-                None => pd_store::naming::public_filename(
-                    &doc,
-                    doc.correspondent
-                        .and_then(|c| names.get(&c))
-                        .map(String::as_str),
-                    false,
-                    counter,
-                    None,
-                ),
+        for mut doc in conn.documents(&filter).await? {
+            // Read again, a chunk at a time, when the manifest is written.
+            doc.content = String::new();
+            let ctx = match &lookup {
+                Some(lookup) => Some(store.filename_context_with(&mut conn, &doc, lookup).await?),
+                None => None,
             };
-            if used.insert(candidate.clone()) {
-                break candidate;
+            let mut counter = 0;
+            let base = loop {
+                let candidate = match &ctx {
+                    Some(ctx) => {
+                        pd_store::naming::generate_filename(ctx, naming, counter, false).path
+                    }
+                    None => pd_store::naming::public_filename(
+                        &doc,
+                        doc.correspondent
+                            .and_then(|c| names.get(&c))
+                            .map(String::as_str),
+                        false,
+                        counter,
+                        None,
+                    ),
+                };
+                if used.insert(candidate.clone()) {
+                    break candidate;
+                }
+                counter += 1;
+            };
+            let mut names = ExportNames::new(&base, opts.use_folder_prefix);
+            if doc.is_encrypted() {
+                names.original.push_str(doc.storage_type.suffix());
+                names.thumbnail.push_str(doc.storage_type.suffix());
             }
-            counter += 1;
-        };
-        let mut names = ExportNames::new(&base, opts.use_folder_prefix);
-        if doc.is_encrypted() {
-            names.original.push_str(doc.storage_type.suffix());
-            names.thumbnail.push_str(doc.storage_type.suffix());
+            let notes = conn
+                .notes(doc.id)
+                .await?
+                .iter()
+                .map(records::note)
+                .collect();
+            let instances = conn
+                .custom_field_instances(doc.id)
+                .await?
+                .iter()
+                .map(records::custom_field_instance)
+                .collect();
+            docs.push(DocumentOut {
+                doc,
+                names,
+                notes,
+                instances,
+            });
         }
-        let mut record = records::document(&doc);
-        record.set_extra(
-            "__exported_file_name__",
-            Value::String(names.original.clone()),
-        );
-        if !opts.no_thumbnail {
-            record.set_extra(
-                "__exported_thumbnail_name__",
-                Value::String(names.thumbnail.clone()),
-            );
-        }
-        if !opts.no_archive && doc.archive_filename.is_some() {
-            record.set_extra(
-                "__exported_archive_name__",
-                Value::String(names.archive.clone()),
-            );
-        }
-        let notes = conn
-            .notes(doc.id)
-            .await?
-            .iter()
-            .map(records::note)
-            .collect();
-        let instances = conn
-            .custom_field_instances(doc.id)
-            .await?
-            .iter()
-            .map(records::custom_field_instance)
-            .collect();
-        docs.push(DocumentOut {
-            doc,
-            names,
-            record,
-            notes,
-            instances,
-        });
     }
     Ok((head, docs, tail))
 }

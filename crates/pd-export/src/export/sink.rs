@@ -5,11 +5,12 @@
 //! temporary name; only [`Sink::commit`] renames the staged files into place, the
 //! manifest last. An export interrupted before the commit leaves the previous export as
 //! it was (plus temporary files the next run removes); one interrupted during the
-//! renames is completed by the next run.
+//! renames is completed by the next run. Staged files are not synced one by one: the
+//! commit syncs the file system once before the first rename and once after the last.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::{self, File};
-use std::io::{self, Read, Write};
+use std::io::{self, BufRead, Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
@@ -93,6 +94,37 @@ pub struct ZipSink {
     pub written: Vec<String>,
     /// Bytes written (uncompressed).
     pub bytes: u64,
+}
+
+/// A ZIP member being written by [`ZipSink::stream`].
+pub struct ZipStream<'a> {
+    sink: &'a mut ZipSink,
+    hasher: Sha256,
+    size: u64,
+}
+
+impl ZipStream<'_> {
+    /// The member's SHA-256 and size.
+    pub fn finish(self) -> FileSum {
+        self.sink.bytes += self.size;
+        FileSum {
+            sha256: hex::encode(self.hasher.finalize()),
+            size: self.size,
+        }
+    }
+}
+
+impl Write for ZipStream<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.sink.zip.write_all(buf)?;
+        self.hasher.update(buf);
+        self.size += buf.len() as u64;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 /// Either kind of export target.
@@ -221,10 +253,8 @@ impl DirSink {
             .prefix(TMP_PREFIX)
             .tempfile_in(&dir)
             .map_err(io_err("cannot create a temporary file in", &dir))?;
+        // No fsync here: the commit syncs every staged file at once.
         let sum = fill(tmp.as_file_mut())?;
-        tmp.as_file()
-            .sync_all()
-            .map_err(io_err("cannot write", dest))?;
         self.bytes += sum.size;
         self.staged.push(Staged {
             tmp: tmp.into_temp_path(),
@@ -310,6 +340,10 @@ impl DirSink {
             Vec::new()
         };
         if !staged.is_empty() || !doomed.is_empty() {
+            // Every staged file's content is durable before any of them replaces a file
+            // of the previous export: one sync of the file system instead of an fsync
+            // per file.
+            pd_store::media::sync_file_systems([self.root.as_path()])?;
             let names: Vec<String> = staged
                 .iter()
                 .filter_map(|s| s.dest.strip_prefix(&self.root).ok())
@@ -354,8 +388,162 @@ impl DirSink {
         }
         if journal.exists() {
             fs::remove_file(&journal).map_err(io_err("cannot remove", &journal))?;
+            pd_store::media::sync_file_systems([self.root.as_path()])?;
         }
         Ok(deleted)
+    }
+}
+
+/// Writes a file that is produced piece by piece (the manifest), comparing it with the
+/// file already at its destination instead of holding it in memory: as long as every
+/// byte matches, nothing is written; at the first difference the matching prefix is
+/// copied from the old file into a staged temporary file and writing goes on there.
+pub struct StreamWriter {
+    dest: PathBuf,
+    old: Option<io::BufReader<File>>,
+    matched: u64,
+    staged: Option<tempfile::NamedTempFile>,
+    hasher: Sha256,
+    size: u64,
+    compared: Vec<u8>,
+}
+
+impl StreamWriter {
+    fn new(dest: PathBuf) -> StreamWriter {
+        let old = match fs::symlink_metadata(&dest) {
+            Ok(m) if m.is_file() => File::open(&dest).ok().map(io::BufReader::new),
+            _ => None,
+        };
+        StreamWriter {
+            dest,
+            old,
+            matched: 0,
+            staged: None,
+            hasher: Sha256::new(),
+            size: 0,
+            compared: Vec::new(),
+        }
+    }
+
+    /// Starts writing into a temporary file beside the destination, with the prefix
+    /// that matched so far.
+    fn diverge(&mut self) -> io::Result<()> {
+        let dir = self.dest.parent().unwrap_or(Path::new(".")).to_owned();
+        fs::create_dir_all(&dir)?;
+        let mut tmp = tempfile::Builder::new()
+            .prefix(TMP_PREFIX)
+            .tempfile_in(&dir)?;
+        if self.matched > 0 {
+            let mut old = File::open(&self.dest)?.take(self.matched);
+            let copied = io::copy(&mut old, tmp.as_file_mut())?;
+            if copied != self.matched {
+                return Err(io::Error::other(
+                    "the previous file shrank while it was compared",
+                ));
+            }
+        }
+        self.old = None;
+        self.staged = Some(tmp);
+        Ok(())
+    }
+
+    /// The SHA-256 and size of everything written, and the staged file when it differs
+    /// from the one at the destination.
+    fn finish(mut self) -> Result<(FileSum, Option<Staged>)> {
+        if self.staged.is_none() {
+            let longer = match self.old.as_mut() {
+                Some(old) => !old
+                    .fill_buf()
+                    .map_err(io_err("cannot read", &self.dest))?
+                    .is_empty(),
+                None => true,
+            };
+            if longer {
+                self.diverge().map_err(io_err("cannot write", &self.dest))?;
+            }
+        }
+        let sum = FileSum {
+            sha256: hex::encode(self.hasher.finalize_reset()),
+            size: self.size,
+        };
+        let staged = self.staged.take().map(|tmp| Staged {
+            tmp: tmp.into_temp_path(),
+            dest: self.dest.clone(),
+        });
+        Ok((sum, staged))
+    }
+}
+
+impl Write for StreamWriter {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.hasher.update(buf);
+        self.size += buf.len() as u64;
+        if self.staged.is_none() {
+            let same = match self.old.as_mut() {
+                Some(old) => {
+                    self.compared.resize(buf.len(), 0);
+                    match old.read_exact(&mut self.compared) {
+                        Ok(()) => self.compared == buf,
+                        Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => false,
+                        Err(e) => return Err(e),
+                    }
+                }
+                None => false,
+            };
+            if same {
+                self.matched += buf.len() as u64;
+                return Ok(buf.len());
+            }
+            self.diverge()?;
+        }
+        let tmp = self
+            .staged
+            .as_mut()
+            .expect("a diverged stream has its file");
+        tmp.write_all(buf)?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl DirSink {
+    /// A writer for `rel` whose bytes are compared with the file there; hand it back to
+    /// [`DirSink::finish_stream`].
+    pub fn stream(&mut self, rel: &str) -> Result<StreamWriter> {
+        let dest = self.dest(rel)?;
+        Ok(StreamWriter::new(dest))
+    }
+
+    /// Ends a [`DirSink::stream`]: returns the file's SHA-256 and size, and keeps it
+    /// staged (renamed by [`DirSink::commit`] after everything staged before it) when it
+    /// differs from the file already there.
+    pub fn finish_stream(&mut self, writer: StreamWriter) -> Result<FileSum> {
+        let (sum, staged) = writer.finish()?;
+        match staged {
+            Some(staged) => {
+                self.tick()?;
+                self.bytes += sum.size;
+                self.staged.push(staged);
+            }
+            None => self.unchanged += 1,
+        }
+        Ok(sum)
+    }
+
+    /// Moves the file staged last to the end of the commit order (the manifest, staged
+    /// before the checksums file that names its SHA-256, lands last).
+    pub fn stage_last(&mut self, rel: &str) {
+        if let Some(i) = self.staged.iter().position(|s| {
+            s.dest
+                .strip_prefix(&self.root)
+                .is_ok_and(|p| p == Path::new(rel))
+        }) {
+            let s = self.staged.remove(i);
+            self.staged.push(s);
+        }
     }
 }
 
@@ -424,6 +612,16 @@ impl ZipSink {
         Ok(sum_bytes(bytes))
     }
 
+    /// A writer for member `rel`, written straight into the ZIP.
+    pub fn stream(&mut self, rel: &str) -> Result<ZipStream<'_>> {
+        self.start(rel)?;
+        Ok(ZipStream {
+            sink: self,
+            hasher: Sha256::new(),
+            size: 0,
+        })
+    }
+
     /// Finishes the ZIP; with `delete`, removes everything else in its folder; then
     /// renames it into place. Returns the deleted top-level names.
     pub fn commit(mut self, delete: bool) -> Result<Vec<String>> {
@@ -458,5 +656,62 @@ impl ZipSink {
         tmp.persist(&self.dest)
             .map_err(|e| Error::io("cannot rename into", &self.dest, e.error))?;
         Ok(deleted)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Streams `new` in pieces of `piece` bytes over a directory holding `old` (if any)
+    /// and commits; returns whether a file was written, and checks what is there.
+    fn stream_over(old: Option<&[u8]>, new: &[u8], piece: usize) -> bool {
+        let dir = tempfile::tempdir().unwrap();
+        if let Some(old) = old {
+            fs::write(dir.path().join("m.json"), old).unwrap();
+        }
+        let mut sink = DirSink::open(dir.path(), false, None).unwrap();
+        let mut out = sink.stream("m.json").unwrap();
+        for chunk in new.chunks(piece.max(1)) {
+            out.write_all(chunk).unwrap();
+        }
+        let sum = sink.finish_stream(out).unwrap();
+        assert_eq!(sum, sum_bytes(new));
+        sink.commit(false).unwrap();
+        assert_eq!(fs::read(dir.path().join("m.json")).unwrap(), new);
+        let names: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["m.json"], "no temporary file is left");
+        sink.written == ["m.json"]
+    }
+
+    #[test]
+    fn a_stream_writes_only_when_it_differs_from_the_file_there() {
+        let text = b"[{\"model\": \"documents.tag\"},\n{\"pk\": 2}\n]".as_slice();
+        for piece in [1, 3, 7, 1000] {
+            assert!(
+                !stream_over(Some(text), text, piece),
+                "identical, piece {piece}"
+            );
+            assert!(stream_over(None, text, piece), "new file, piece {piece}");
+            let mut changed = text.to_vec();
+            changed[20] = b'X';
+            assert!(
+                stream_over(Some(text), &changed, piece),
+                "changed in the middle"
+            );
+            assert!(
+                stream_over(Some(text), &text[..30], piece),
+                "shorter than before"
+            );
+            assert!(
+                stream_over(Some(&text[..30]), text, piece),
+                "longer than before"
+            );
+            assert!(stream_over(Some(text), b"", piece), "empty now");
+            assert!(stream_over(Some(b""), text, piece), "empty before");
+        }
     }
 }

@@ -97,6 +97,7 @@ pub async fn import_instance(
         files_verified,
         opts,
         (label, SourceKind::Instance, None),
+        None,
     )
     .await
 }

@@ -43,6 +43,15 @@ pub struct DocumentFilter {
     pub ids: Option<Vec<Id>>,
 }
 
+/// The `WHERE` condition on `documents d` that `trash` selects.
+fn trash_sql(trash: TrashFilter) -> &'static str {
+    match trash {
+        TrashFilter::Exclude => "d.deleted_at IS NULL",
+        TrashFilter::Only => "d.deleted_at IS NOT NULL",
+        TrashFilter::Include => "1 = 1",
+    }
+}
+
 impl DocumentFilter {
     /// Every document not in the trash.
     pub fn all() -> DocumentFilter {
@@ -268,13 +277,22 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Conn<C> {
             .ok_or_else(|| Error::not_found("document", id))
     }
 
+    /// The ids of the documents `trash` selects, ascending, without loading them.
+    pub async fn document_ids(&mut self, trash: TrashFilter) -> Result<Vec<Id>> {
+        let q = self.query(&format!(
+            "SELECT d.id FROM documents d WHERE {} ORDER BY d.id",
+            trash_sql(trash)
+        ));
+        self.fetch_all(q)
+            .await?
+            .iter()
+            .map(|r| r.int("id"))
+            .collect()
+    }
+
     /// Documents by id, with their tags (sorted ids).
     pub async fn documents(&mut self, filter: &DocumentFilter) -> Result<Vec<Document>> {
-        let trash = match filter.trash {
-            TrashFilter::Exclude => "d.deleted_at IS NULL",
-            TrashFilter::Only => "d.deleted_at IS NOT NULL",
-            TrashFilter::Include => "1 = 1",
-        };
+        let trash = trash_sql(filter.trash);
         let Some(ids) = &filter.ids else {
             return self.load_documents(trash, &[]).await;
         };
