@@ -34,7 +34,7 @@
 //! bounds the LCS of every pair that can reach the need, and pairs that cannot are the
 //! only ones it may drop.
 
-use super::lcs::{LANES, Lane, Pattern, Symbols, rank_table};
+use super::lcs::{LANES, Lane, Pattern, Symbols};
 
 /// How many classes the alphabet is split into. Fewer make each class's LCS cost more;
 /// more make each class's letters alike enough that its LCS is close to its counts and
@@ -139,7 +139,7 @@ pub(super) struct Candidate {
 pub(super) struct ClassBound<'a> {
     projection: &'a Projection,
     alphabet: usize,
-    patterns: [Option<(Pattern, Vec<u32>)>; CLASSES],
+    patterns: [Option<Pattern>; CLASSES],
 }
 
 impl<'a> ClassBound<'a> {
@@ -187,12 +187,8 @@ impl<'a> ClassBound<'a> {
             if todo.is_empty() {
                 continue;
             }
-            let (pattern, rank) = self.patterns[c].get_or_insert_with(|| {
-                (
-                    Pattern::new(&mine.parts[c], self.alphabet),
-                    rank_table(&mine.positions[c], mine.len),
-                )
-            });
+            let pattern =
+                self.patterns[c].get_or_insert_with(|| Pattern::new(&mine.parts[c], self.alphabet));
             for chunk in todo.chunks(LANES) {
                 let lanes: Vec<Lane> = chunk
                     .iter()
@@ -207,7 +203,7 @@ impl<'a> ClassBound<'a> {
                         }
                     })
                     .collect();
-                let lcs = pattern.lcs_lanes_banded(rank, &lanes);
+                let lcs = pattern.lcs_lanes_banded(&mine.positions[c], &lanes);
                 for (&i, lcs) in chunk.iter().zip(lcs) {
                     let (_, bound, upper) = &mut alive[i];
                     *bound = *bound - upper[c] + lcs.min(upper[c]);

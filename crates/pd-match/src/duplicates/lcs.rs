@@ -209,13 +209,13 @@ impl Pattern {
     /// least the LCS of the pattern and `lanes[l].text` over the matches of pattern
     /// character `i` with text character `j` for which `−below ≤ pos(i) − pos(j) ≤ above`
     /// (`pos` being where a character stands in its whole text: `lanes[l].positions`,
-    /// and for the pattern the positions `rank` counts, see [`rank_table`]), and at most
+    /// and `mine` for the pattern, both increasing), and at most
     /// the unrestricted LCS. Only the words that hold some lane's band are computed; why
     /// skipping the others is the same as deleting their matches is in the module
     /// documentation.
-    pub fn lcs_lanes_banded(&mut self, rank: &[u32], lanes: &[Lane]) -> [usize; LANES] {
+    pub fn lcs_lanes_banded(&mut self, mine: &[u32], lanes: &[Lane]) -> [usize; LANES] {
         assert!(lanes.len() <= LANES, "at most {LANES} texts at once");
-        self.fill_starts(rank, lanes);
+        self.fill_starts(mine, lanes);
         #[cfg(target_arch = "x86_64")]
         if std::arch::is_x86_feature_detected!("avx512f") {
             // SAFETY: the processor has the feature the function is compiled for.
@@ -234,41 +234,71 @@ impl Pattern {
     /// of starts instead of looking symbols up lane by lane. Steps past a text's end,
     /// lanes without a text, and steps whose band holds no pattern position get the
     /// all-zero row.
-    fn fill_starts(&mut self, rank: &[u32], lanes: &[Lane]) {
+    fn fill_starts(&mut self, mine: &[u32], lanes: &[Lane]) {
         let longest = lanes.iter().map(|o| o.text.len()).max().unwrap_or(0);
         self.starts.clear();
         self.starts.resize(longest, [self.no_match; LANES]);
         self.ranges.clear();
         self.ranges.resize(longest, (u32::MAX, 0));
         let words = self.words;
-        let last = rank.len().saturating_sub(1);
-        for (j, (step, range)) in self.starts.iter_mut().zip(&mut self.ranges).enumerate() {
-            let (mut first, mut end) = (usize::MAX, 0);
-            for (l, lane) in lanes.iter().enumerate() {
-                let Some(&symbol) = lane.text.get(j) else {
-                    continue;
-                };
+        let n = self.len;
+        for (l, lane) in lanes.iter().enumerate() {
+            let unbounded = lane.above == usize::MAX && lane.below == usize::MAX;
+            // The band's words at text position `q`: from `lo / 64`, where `lo` counts the
+            // pattern characters before `q − below`, to `⌈hi / 64⌉`, where `hi` counts
+            // those at or before `q + above`; both only grow with `q`. `lo / 64` passes
+            // `w` once the `64·w`-th pattern character stands before `q − below`, and
+            // `⌈hi / 64⌉` passes `e` once character `64·e` stands at or before `q + above`.
+            let lo_after = |w: usize| -> usize {
+                match (64 * w).checked_sub(1).filter(|&i| i < n && w > 0) {
+                    Some(i) => (mine[i] as usize).saturating_add(lane.below),
+                    None => usize::MAX,
+                }
+            };
+            let end_from = |e: usize| -> usize {
+                if 64 * e < n {
+                    (mine[64 * e] as usize).saturating_sub(lane.above)
+                } else {
+                    usize::MAX
+                }
+            };
+            let (mut lo_word, mut end_word) = (0usize, 0usize);
+            let (mut next_lo, mut next_end) = if unbounded {
+                (usize::MAX, usize::MAX)
+            } else {
+                (lo_after(1), end_from(0))
+            };
+            for (j, ((step, range), &symbol)) in self
+                .starts
+                .iter_mut()
+                .zip(self.ranges.iter_mut())
+                .zip(lane.text)
+                .enumerate()
+            {
                 let row = self.row_of[symbol as usize];
                 if row == NONE {
                     continue;
                 }
-                let (lo, hi) = if lane.above == usize::MAX && lane.below == usize::MAX {
-                    (0, self.len)
+                if unbounded {
+                    end_word = words;
                 } else {
-                    // Pattern characters `i` with `q − below ≤ pos(i) ≤ q + above`.
                     let q = lane.positions[j] as usize;
-                    let lo = rank[q.saturating_sub(lane.below).min(last)] as usize;
-                    let hi = rank[q.saturating_add(lane.above).saturating_add(1).min(last)];
-                    (lo, hi as usize)
-                };
-                if hi <= lo {
-                    continue;
+                    while q > next_lo {
+                        lo_word += 1;
+                        next_lo = lo_after(lo_word + 1);
+                    }
+                    while q >= next_end && next_end != usize::MAX {
+                        end_word += 1;
+                        next_end = end_from(end_word);
+                    }
+                    if end_word <= lo_word {
+                        continue;
+                    }
                 }
                 step[l] = row as usize * words;
-                first = first.min(lo / 64);
-                end = end.max(hi.div_ceil(64));
+                range.0 = range.0.min(lo_word as u32);
+                range.1 = range.1.max(end_word as u32);
             }
-            *range = (first.min(u32::MAX as usize) as u32, end as u32);
         }
         // Words above every band so far must stay untouched (all ones): the end of the
         // computed words only ever grows.
@@ -360,21 +390,6 @@ impl Pattern {
         }
         lcs
     }
-}
-
-/// For a pattern made of the characters at `positions` (increasing) of a whole text of
-/// `whole` characters: entry `p`, for `p` in `0..=whole`, counts the pattern characters
-/// standing before position `p`.
-pub(super) fn rank_table(positions: &[u32], whole: usize) -> Vec<u32> {
-    let mut rank = Vec::with_capacity(whole + 1);
-    let mut count = 0u32;
-    for p in 0..=whole {
-        while (count as usize) < positions.len() && (positions[count as usize] as usize) < p {
-            count += 1;
-        }
-        rank.push(count);
-    }
-    rank
 }
 
 /// The LCS with the first `len` characters of the pattern: the zero bits below `len`.
@@ -497,8 +512,7 @@ pub(super) mod tests {
                 })
                 .collect();
             let mut pattern = Pattern::new(&s.texts[0], s.alphabet);
-            let whole = mine.last().map_or(0, |&p| p as usize + 1);
-            let got = pattern.lcs_lanes_banded(&rank_table(&mine, whole), &lanes);
+            let got = pattern.lcs_lanes_banded(&mine, &lanes);
             for (l, lane) in lanes.iter().enumerate() {
                 let whole = naive_lcs(&s.texts[0], lane.text);
                 let band = naive_banded_lcs(
