@@ -40,7 +40,12 @@
 //!    count is replaced by the class's real LCS, until the sum falls below what the limit
 //!    needs (see `classes`). Texts in the same language from the same templates pass the
 //!    count bound but rarely survive two classes; each class costs about 1/64 of the full
-//!    LCS, and eight pairs are computed side by side, a vector lane each.
+//!    LCS, and eight pairs are computed side by side, a vector lane each. A pair within
+//!    the limit has an LCS alignment inside the band of step 4, and that alignment's
+//!    letters of class `i` are a common subsequence of `a|i` and `b|i` inside the same band
+//!    (positions counted in the whole texts), so each class's LCS is computed only over the
+//!    words of `a|i` some lane's band reaches: the bound stays above the LCS of every pair
+//!    that can reach the ratio, and gets cheaper and a little tighter.
 //! 4. **LCS with early exit.** Survivors get their LCS computed bit-parallel (Hyyrö, 64
 //!    cells a word), the shorter text's match masks built once for all its partners.
 //!    Every 32 characters of the longer text `b`, the LCS is bounded from above by what

@@ -18,16 +18,20 @@ const OTHER_BUCKETS: u32 = 27;
 #[derive(Debug, Clone)]
 pub struct PreparedText {
     chars: Vec<char>,
-    histogram: [u32; BUCKETS],
+    /// Character counts per bucket, saturating at `u16::MAX` (capped counts differ by no
+    /// more than the true counts do, so the bound stays valid; 16-bit counts halve the
+    /// bytes compared per pair).
+    histogram: [u16; BUCKETS],
 }
 
 impl PreparedText {
     /// Wraps text that has already been through
     /// [`default_process`](super::default_process).
     pub fn new(chars: Vec<char>) -> PreparedText {
-        let mut histogram = [0u32; BUCKETS];
+        let mut histogram = [0u16; BUCKETS];
         for &c in &chars {
-            histogram[bucket(c)] += 1;
+            let count = &mut histogram[bucket(c)];
+            *count = count.saturating_add(1);
         }
         PreparedText { chars, histogram }
     }
@@ -87,12 +91,77 @@ fn max_distance(total_len: usize, slack: f64) -> usize {
 }
 
 /// Lower bound on the Indel distance: the L1 distance of the character histograms.
+#[inline(always)]
 fn histogram_bound(a: &PreparedText, b: &PreparedText) -> usize {
     a.histogram
         .iter()
         .zip(&b.histogram)
-        .map(|(&x, &y)| x.abs_diff(y))
+        .map(|(&x, &y)| x.abs_diff(y) as u32)
         .sum::<u32>() as usize
+}
+
+/// The texts of `longer` (sorted by length, none shorter than `a`) that pass the length
+/// and histogram bounds against `a`, pushed onto `candidates`; returns how many were
+/// inside the length window.
+fn scan_window(
+    texts: &[PreparedText],
+    a: &PreparedText,
+    longer: &[usize],
+    slack: f64,
+    candidates: &mut Vec<Candidate>,
+) -> u64 {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the processor has the feature the function is compiled for.
+        return unsafe { scan_window_avx2(texts, a, longer, slack, candidates) };
+    }
+    scan_window_generic(texts, a, longer, slack, candidates)
+}
+
+/// [`scan_window`] compiled for 256-bit vectors: a histogram comparison is four of them.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn scan_window_avx2(
+    texts: &[PreparedText],
+    a: &PreparedText,
+    longer: &[usize],
+    slack: f64,
+    candidates: &mut Vec<Candidate>,
+) -> u64 {
+    scan_window_generic(texts, a, longer, slack, candidates)
+}
+
+#[inline(always)]
+fn scan_window_generic(
+    texts: &[PreparedText],
+    a: &PreparedText,
+    longer: &[usize],
+    slack: f64,
+    candidates: &mut Vec<Candidate>,
+) -> u64 {
+    let mut inside = 0;
+    for &b in longer {
+        let text_b = &texts[b];
+        let total = a.len() + text_b.len();
+        let limit = max_distance(total, slack);
+        // Sorted by length, so once the length gap exceeds the limit it does for every
+        // longer text too (the gap grows by 1 per character, the limit by less).
+        // (Below ratio 50 the limit grows by more than half a character per character,
+        // where rounding could make two steps at once: no early stop.)
+        if text_b.len() - a.len() > limit {
+            if slack < 0.5 {
+                break;
+            }
+            continue;
+        }
+        inside += 1;
+        if histogram_bound(a, text_b) > limit {
+            continue;
+        }
+        let need = total.saturating_sub(limit).div_ceil(2);
+        candidates.push(Candidate { other: b, need });
+    }
+    inside
 }
 
 /// Scores a pair as paperless-ngx does: `fuzz.ratio(a, b, score_cutoff=ratio)` kept when
@@ -143,28 +212,8 @@ pub fn similar_pairs(
             let mut pattern: Option<Pattern> = None;
             let mut classes = ClassBound::new(&projections[a], symbols.alphabet);
             let mut candidates = Vec::new();
-            for &b in &order[p + 1..] {
-                let text_b = &texts[b];
-                let total = text_a.len() + text_b.len();
-                let limit = max_distance(total, slack);
-                // Sorted by length, so once the length gap exceeds the limit it does for
-                // every longer text too (the gap grows by 1 per character, the limit by
-                // less).
-                // (Below ratio 50 the limit grows by more than half a character per
-                // character, where rounding could make two steps at once: no early stop.)
-                if text_b.len() - text_a.len() > limit {
-                    if slack < 0.5 {
-                        break;
-                    }
-                    continue;
-                }
-                stats.length_candidates += 1;
-                if histogram_bound(text_a, text_b) > limit {
-                    continue;
-                }
-                let need = total.saturating_sub(limit).div_ceil(2);
-                candidates.push(Candidate { other: b, need });
-            }
+            stats.length_candidates +=
+                scan_window(texts, text_a, &order[p + 1..], slack, &mut candidates);
             stats.class_checked += candidates.len() as u64;
             classes.retain_reachable(&mut candidates, &projections);
             for Candidate { other: b, .. } in candidates {
