@@ -29,7 +29,7 @@ fn png(image: &DynamicImage) -> Vec<u8> {
 
 /// A scanned invoice (PNG), a scanned two-page contract (image-only PDF), a letter with
 /// a text layer and a text note, in the library's inbox.
-fn inbox(lib: &Library) -> PathBuf {
+fn fill_inbox(lib: &Library) -> PathBuf {
     let inbox = lib.inbox();
     std::fs::write(
         inbox.join("invoice.png"),
@@ -114,11 +114,17 @@ fn consume(lib: &Library, inbox: &Path, generation: &str) -> Value {
 #[test]
 fn auto_archives_scans_but_not_pdfs_with_text() {
     let lib = Library::new();
-    let inbox = inbox(&lib);
+    let inbox = fill_inbox(&lib);
     consume(&lib, &inbox, "auto");
     let docs = lib.documents();
     let invoice = by_name(&docs, "invoice.png");
-    assert_eq!(invoice["archive_filename"], "0000001.pdf", "{invoice}");
+    // Named as the library names archives: the original's name with `.pdf`.
+    let original = invoice["filename"].as_str().unwrap();
+    assert_eq!(
+        invoice["archive_filename"],
+        original.replace(".png", ".pdf"),
+        "{invoice}"
+    );
     assert_archive(&lib, invoice, 1, &["Invoice", "Brightwater", "119"]);
     let contract = by_name(&docs, "contract.pdf");
     assert_archive(
@@ -137,7 +143,7 @@ fn auto_archives_scans_but_not_pdfs_with_text() {
 #[test]
 fn always_archives_pdfs_with_text_too_and_never_archives_nothing() {
     let lib = Library::new();
-    let inbox = inbox(&lib);
+    let inbox = fill_inbox(&lib);
     consume(&lib, &inbox, "always");
     let docs = lib.documents();
     assert_archive(&lib, by_name(&docs, "invoice.png"), 1, &["Brightwater"]);
@@ -158,7 +164,7 @@ fn always_archives_pdfs_with_text_too_and_never_archives_nothing() {
     lib.ok(&["sanity"]);
 
     let lib = Library::new();
-    let inbox = inbox(&lib);
+    let inbox = fill_inbox(&lib);
     consume(&lib, &inbox, "never");
     for doc in lib.documents() {
         assert_no_archive(&doc);

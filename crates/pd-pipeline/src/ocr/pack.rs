@@ -124,7 +124,7 @@ pub(super) fn multipage_tiff(pages: &[(Packed, u32)]) -> Vec<u8> {
         let (width, height) = page.dimensions();
         let strip_at = out.len() as u32;
         out.extend_from_slice(page.data());
-        if out.len() % 2 == 1 {
+        if !out.len().is_multiple_of(2) {
             out.push(0);
         }
         let resolution_at = out.len() as u32;
