@@ -61,6 +61,12 @@ pub struct OcrConfig {
     /// (paperless-ngx's `OCR_IMAGE_DPI`); without it, the one that makes the image as
     /// wide as an A4 page.
     pub image_dpi: Option<u32>,
+    /// `PD_OCR_BILEVEL`: pages are thresholded to black and white (Otsu) before
+    /// Tesseract reads them, which saves it work; default on. Off, it reads grey pages.
+    pub bilevel: bool,
+    /// `PD_OCR_INVERTED_TEXT`: Tesseract also tries lines inverted (light text on dark
+    /// bands), its own default but slower; default off.
+    pub inverted_text: bool,
 }
 
 impl Default for OcrConfig {
@@ -70,6 +76,8 @@ impl Default for OcrConfig {
             mode: OcrMode::Skip,
             dpi: 300,
             image_dpi: None,
+            bilevel: true,
+            inverted_text: false,
         }
     }
 }
@@ -122,7 +130,8 @@ pub struct Config {
     pub empty_trash_dir: Option<PathBuf>,
     /// `PD_PDFIUM_PATH`: `libpdfium.so` or the folder holding it.
     pub pdfium_path: Option<PathBuf>,
-    /// `PD_OCR_LANGUAGE`, `PD_OCR_MODE`, `PD_OCR_DPI`, `PD_OCR_IMAGE_DPI`.
+    /// `PD_OCR_LANGUAGE`, `PD_OCR_MODE`, `PD_OCR_DPI`, `PD_OCR_IMAGE_DPI`,
+    /// `PD_OCR_BILEVEL`, `PD_OCR_INVERTED_TEXT`.
     pub ocr: OcrConfig,
     /// `PD_CONSUMER_*`: the consumption folder (`pd consume --watch`).
     pub consumer: ConsumerConfig,
@@ -174,6 +183,8 @@ struct OcrFile {
     mode: Option<OcrMode>,
     dpi: Option<u32>,
     image_dpi: Option<u32>,
+    bilevel: Option<bool>,
+    inverted_text: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -281,6 +292,12 @@ impl Config {
                 })?),
                 None => ocr_file.image_dpi.filter(|d| *d > 0),
             },
+            bilevel: env_bool(&env, "PD_OCR_BILEVEL")?
+                .or(ocr_file.bilevel)
+                .unwrap_or(defaults.bilevel),
+            inverted_text: env_bool(&env, "PD_OCR_INVERTED_TEXT")?
+                .or(ocr_file.inverted_text)
+                .unwrap_or(defaults.inverted_text),
         };
         let consumer_file = file.consumer.unwrap_or_default();
         let consumer_defaults = ConsumerConfig::default();

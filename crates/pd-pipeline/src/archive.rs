@@ -6,6 +6,8 @@
 //!   images plus word boxes ([`ArchivePage`], [`ArchiveWord`]), such as OCR gives them.
 //! - [`archive_from_pdf`]: an archive from an existing PDF, its pages rendered by PDFium
 //!   and its words (with their positions) taken from PDFium's text layer.
+//! - [`OcrPageSource`] / [`parsed_pages`]: archives of images and scanned PDFs, each
+//!   page the image Tesseract read with the words it found.
 //! - [`archive_documents`]: `pd archive`, archives for the documents of a library.
 //!
 //! What makes the file PDF/A-2B: the glyph-less TrueType font the text is set in is
@@ -38,6 +40,7 @@ mod encode;
 mod font;
 mod icc;
 mod library;
+mod ocr_source;
 mod source;
 mod text;
 mod xmp;
@@ -53,11 +56,13 @@ use time::OffsetDateTime;
 pub use encode::ImageCompression;
 pub use library::{
     ArchiveFailure, ArchiveProgress, ArchiveReport, ArchiveRunOptions, ArchivedDocument,
-    PageSource, PdfPageSource, archive_documents,
+    PageSource, PdfPageSource, SourceInfo, archive_documents,
 };
+pub use ocr_source::{OcrPageSource, parsed_pages};
 pub use source::{archive_from_pdf, pdf_pages};
 
 use crate::parse::ParseError;
+pub(crate) use encode::grey_if_grey;
 use encode::{Colour, EncodedImage, encode_image};
 use text::{CharCodes, write_text_layer};
 
@@ -121,6 +126,9 @@ pub struct OwnedPage {
     pub dpi: f32,
     /// The words, in reading order.
     pub words: Vec<ArchiveWord>,
+    /// The JPEG `image` was decoded from, stored as it is instead of encoding the
+    /// image again (grey or RGB JPEGs only; others are encoded from `image`).
+    pub jpeg: Option<Vec<u8>>,
 }
 
 impl OwnedPage {
@@ -249,6 +257,28 @@ impl ArchiveWriter {
     /// [`ArchiveError::InvalidPage`] for an empty image, a resolution that is not a
     /// positive number, or a page larger than 200 inches.
     pub fn add_page(&mut self, page: &ArchivePage<'_>) -> Result<(), ArchiveError> {
+        self.add(page, None)
+    }
+
+    /// Adds a page that owns its image; its JPEG, when it has one that fits the image,
+    /// is stored as it is.
+    ///
+    /// # Errors
+    ///
+    /// As [`ArchiveWriter::add_page`].
+    pub fn add_owned_page(&mut self, page: &OwnedPage) -> Result<(), ArchiveError> {
+        let stored = page
+            .jpeg
+            .as_ref()
+            .and_then(|jpeg| encode::jpeg_as_is(jpeg, &page.image));
+        self.add(&page.as_page(), stored)
+    }
+
+    fn add(
+        &mut self,
+        page: &ArchivePage<'_>,
+        encoded: Option<EncodedImage>,
+    ) -> Result<(), ArchiveError> {
         let number = self.page_ids.len() + 1;
         let invalid = |message: String| ArchiveError::InvalidPage {
             page: number,
@@ -272,7 +302,10 @@ impl ArchiveWriter {
                 page.dpi
             )));
         }
-        let image = encode_image(page.image, self.options.compression).map_err(invalid)?;
+        let image = match encoded {
+            Some(image) => image,
+            None => encode_image(page.image, self.options.compression).map_err(invalid)?,
+        };
 
         let page_id = self.alloc();
         let image_id = self.alloc();

@@ -10,22 +10,32 @@
 //! classifier model predicts), then — holding the media lock and inside one database
 //! transaction — create the row, name the file with the library's template and copy it
 //! and its thumbnail into the media folder, each under a temporary name before renaming
-//! it into place. The transaction commits only after both files are in place; if
+//! it into place. The transaction commits only after the files are in place; if
 //! anything fails, the row is rolled back and the written files removed. The source
 //! file is never changed. Last, the document goes into the search index
 //! (`pd_index::IndexSync`).
+//!
+//! The archive version (PDF/A-2B) is made as `PD_ARCHIVE_FILE_GENERATION` says, with
+//! paperless-ngx's meaning: `auto` for images and PDFs without a text layer, `always`
+//! for PDFs and images, `never` never. Its pages are the images OCR has just read, with
+//! the words Tesseract found (no second OCR pass); it is stored with the original,
+//! under `documents/archive/` with the name the library gives archives, and its SHA-256
+//! recorded. When the archive cannot be made (a page too large for a PDF, say), the
+//! document is consumed without one and a warning says so — `pd archive` makes it
+//! later; when it cannot be written, the consume fails like any other storing error.
 
 use std::path::{Path, PathBuf};
 
-use pd_core::{Document, Id, NewDocument};
+use pd_core::{ArchiveFileGeneration, Document, Id, NewDocument};
 use pd_match::classifier::{Classifier, model_path};
 use pd_match::rules::{CurrentValues, Predict, RuleSet, SetOptions, Targets, plan};
 use pd_store::Store;
 use pd_store::db::{DocumentFilter, TrashFilter};
-use pd_store::media::{copy_atomic, sha256_file, write_atomic};
+use pd_store::media::{copy_atomic, join_inside, sha256_file, write_atomic};
 use pd_store::naming::generate_unique_filename;
 use serde::Serialize;
 
+use crate::archive::{ArchiveError, ArchiveOptions, ArchiveWriter, ImageCompression, parsed_pages};
 use crate::date::DateParser;
 use crate::parse::{ParseError, ParseOptions, Parsed, parse_document_with};
 use crate::pdfium::PdfEngine;
@@ -176,29 +186,59 @@ pub async fn consume_file_with(
         ));
     }
 
-    let (parsed, thumbnail): (Parsed, Option<Thumbnail>) = if let Some(parsed) = assign.parsed {
-        let label = parsed
-            .mime_type
-            .rsplit('/')
-            .next()
-            .unwrap_or("?")
-            .to_uppercase();
-        (parsed, placeholder(&label, None).ok())
-    } else {
-        let owned = path.to_owned();
-        let options = ParseOptions::from_config(store.config(), engine.copied());
-        tokio::task::spawn_blocking(move || {
-            let parsed = parse_document_with(&owned, &options)?;
-            let thumbnail = consumed_thumbnail(&owned, &parsed.mime_type, options.engine.as_ref());
-            Ok((parsed, thumbnail))
-        })
-        .await
-        .map_err(|e| not_a_file(format!("the parser stopped: {e}")))?
-        .map_err(|source| ConsumeError::Parse {
-            path: path.to_owned(),
-            source,
-        })?
-    };
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let title = assign
+        .title
+        .map(|t| t.chars().take(Document::MAX_TITLE_CHARS).collect())
+        .unwrap_or_else(|| title_from_file_name(&file_name));
+
+    let (parsed, thumbnail, archive): (Parsed, Option<Thumbnail>, Option<ArchiveFile>) =
+        if let Some(parsed) = assign.parsed {
+            let label = parsed
+                .mime_type
+                .rsplit('/')
+                .next()
+                .unwrap_or("?")
+                .to_uppercase();
+            (parsed, placeholder(&label, None).ok(), None)
+        } else {
+            let owned = path.to_owned();
+            let generation = store.config().archive_file_generation;
+            let options = ParseOptions {
+                // The pages OCR reads become the archive's pages.
+                keep_page_images: generation != ArchiveFileGeneration::Never,
+                ..ParseOptions::from_config(store.config(), engine.copied())
+            };
+            let archive_title = title.clone();
+            let (parsed, thumbnail, archive) = tokio::task::spawn_blocking(move || {
+                let mut parsed = parse_document_with(&owned, &options)?;
+                let thumbnail =
+                    consumed_thumbnail(&owned, &parsed.mime_type, options.engine.as_ref());
+                let archive =
+                    consumed_archive(&owned, &mut parsed, &options, generation, archive_title);
+                Ok((parsed, thumbnail, archive))
+            })
+            .await
+            .map_err(|e| not_a_file(format!("the parser stopped: {e}")))?
+            .map_err(|source| ConsumeError::Parse {
+                path: path.to_owned(),
+                source,
+            })?;
+            let archive = match archive {
+                Ok(archive) => archive,
+                Err(e) => {
+                    warnings.push(format!(
+                        "{}: no archive version was made ({e}); `pd archive` makes it later",
+                        path.display()
+                    ));
+                    None
+                }
+            };
+            (parsed, thumbnail, archive)
+        };
     match &thumbnail {
         Some(t) => warnings.extend(t.warning.clone()),
         None => warnings.push(format!(
@@ -207,10 +247,6 @@ pub async fn consume_file_with(
         )),
     }
 
-    let file_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
     let now = pd_core::now();
     // paperless-ngx: the first date in the name (if configured) or text, else the file's.
     let created = DateParser::from_config(store.config())
@@ -218,17 +254,14 @@ pub async fn consume_file_with(
         .or_else(|| file_date(&meta))
         .unwrap_or_else(|| now.date());
     let new = NewDocument {
-        title: assign
-            .title
-            .map(|t| t.chars().take(Document::MAX_TITLE_CHARS).collect())
-            .unwrap_or_else(|| title_from_file_name(&file_name)),
+        title,
         content: parsed.content,
         created,
         added: now,
         mime_type: parsed.mime_type,
         original_filename: Some(file_name),
         checksum,
-        archive_checksum: None,
+        archive_checksum: archive.as_ref().map(|a| a.sha256.clone()),
         page_count: parsed.page_count,
         archive_serial_number: None,
         correspondent: assign.correspondent,
@@ -237,9 +270,16 @@ pub async fn consume_file_with(
         owner: assign.owner,
         tags: assign.tags,
     };
-    let document = store_document(store, path, new, thumbnail.as_ref(), &mut warnings)
-        .await
-        .map_err(store_err)?;
+    let document = store_document(
+        store,
+        path,
+        new,
+        thumbnail.as_ref(),
+        archive.as_ref(),
+        &mut warnings,
+    )
+    .await
+    .map_err(store_err)?;
     Ok(ConsumedDocument {
         source: path.to_owned(),
         document,
@@ -252,6 +292,7 @@ async fn store_document(
     source: &Path,
     mut new: NewDocument,
     thumbnail: Option<&Thumbnail>,
+    archive: Option<&ArchiveFile>,
     warnings: &mut Vec<String>,
 ) -> pd_store::Result<Document> {
     let media = store.media();
@@ -268,25 +309,112 @@ async fn store_document(
     let target = media.original_path(&document)?;
     copy_atomic(source, &target)?;
     let thumbnail_path = media.thumbnail_path(&document);
-    if let Some(thumbnail) = thumbnail
-        && let Err(e) = write_atomic(&thumbnail_path, &thumbnail.webp)
-    {
-        let _ = std::fs::remove_file(&target);
-        return Err(e);
-    }
-    let stored = async {
-        tx.set_document_files(id, document.filename.as_deref(), None, document.modified)
-            .await?;
+    let mut written = vec![target];
+    let placed = async {
+        if let Some(thumbnail) = thumbnail {
+            write_atomic(&thumbnail_path, &thumbnail.webp)?;
+            written.push(thumbnail_path);
+        }
+        if let Some(archive) = archive {
+            // Named after the original's name, as the library names archives.
+            let context = store.filename_context(&mut tx, &document).await?;
+            let name =
+                generate_unique_filename(&context, store.naming(), &media.archive_dir(), true);
+            let dest = join_inside(&media.archive_dir(), &name.path)?;
+            write_atomic(&dest, &archive.bytes)?;
+            written.push(dest);
+            document.archive_filename = Some(name.path);
+        }
+        tx.set_document_files(
+            id,
+            document.filename.as_deref(),
+            document.archive_filename.as_deref(),
+            document.modified,
+        )
+        .await?;
         tx.commit().await
     };
-    if let Err(e) = stored.await {
-        let _ = std::fs::remove_file(&target);
-        if thumbnail.is_some() {
-            let _ = std::fs::remove_file(&thumbnail_path);
+    if let Err(e) = placed.await {
+        for file in &written {
+            let _ = std::fs::remove_file(file);
         }
         return Err(e);
     }
     Ok(document)
+}
+
+/// An archive version made at consume time, not yet stored.
+struct ArchiveFile {
+    bytes: Vec<u8>,
+    sha256: String,
+}
+
+/// The archive version of a parsed file, when `generation` asks for one (as
+/// paperless-ngx decides: `always` for PDFs and images, `auto` for images and PDFs
+/// without a text layer of their own, `never` never), made from the pages OCR has
+/// read (their images and words are taken out of `parsed`) and, for a PDF's other
+/// pages, PDFium's rendering at the OCR resolution with their own words.
+fn consumed_archive(
+    path: &Path,
+    parsed: &mut Parsed,
+    options: &ParseOptions,
+    generation: ArchiveFileGeneration,
+    title: String,
+) -> Result<Option<ArchiveFile>, ArchiveError> {
+    let ocr_pages = std::mem::take(&mut parsed.ocr_pages);
+    let is_pdf = parsed.mime_type == "application/pdf";
+    let wanted = match generation {
+        ArchiveFileGeneration::Never => false,
+        _ if !is_pdf && !crate::parse::is_raster_type(&parsed.mime_type) => false,
+        ArchiveFileGeneration::Always => true,
+        ArchiveFileGeneration::Auto => {
+            !is_pdf || !has_text_layer(path, parsed, &ocr_pages, options)?
+        }
+    };
+    if !wanted {
+        return Ok(None);
+    }
+    let pages = Parsed {
+        mime_type: parsed.mime_type.clone(),
+        content: String::new(),
+        page_count: parsed.page_count,
+        ocr_pages,
+    };
+    let mut writer = ArchiveWriter::new(ArchiveOptions {
+        title: Some(title).filter(|t| !t.trim().is_empty()),
+        compression: ImageCompression::Auto,
+        created: None,
+    });
+    let dpi = options.ocr.dpi.max(1) as f32;
+    parsed_pages(pages, path, options, dpi, &mut |page| {
+        writer.add_owned_page(&page)
+    })?;
+    let bytes = writer.finish()?;
+    let sha256 = pd_store::media::sha256_bytes(&bytes);
+    Ok(Some(ArchiveFile { bytes, sha256 }))
+}
+
+/// Whether a parsed PDF has text of its own: in skip mode, when OCR left any page
+/// alone; else as PDFium reads the file.
+fn has_text_layer(
+    path: &Path,
+    parsed: &Parsed,
+    ocr_pages: &[crate::ocr::OcrPage],
+    options: &ParseOptions,
+) -> Result<bool, ArchiveError> {
+    let pages = parsed
+        .page_count
+        .and_then(|n| usize::try_from(n).ok())
+        .unwrap_or(0);
+    if options.ocr.mode == pd_core::OcrMode::Skip {
+        return Ok(ocr_pages.len() < pages);
+    }
+    let bytes = std::fs::read(path).map_err(|source| ArchiveError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    let (text, _) = options.pdf_engine()?.extract_text(bytes, path)?;
+    Ok(!text.trim().is_empty())
 }
 
 /// The thumbnail of a file being consumed; when it cannot be rendered (PDFium failing

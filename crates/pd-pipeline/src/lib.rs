@@ -15,8 +15,8 @@
 //!   WebP, GIF, BMP, through OCR), `.eml` messages (the text body), plain text and CSV,
 //!   as a [`Parsed`]. Failures are a [`ParseError`] a caller can match on
 //!   (unsupported, empty, corrupt, encrypted, PDFium or Tesseract missing).
-//! - [`ocr`]: Tesseract, one page per core, with every word's box
-//!   ([`ocr::ocr_image`], [`ocr::OcrPage`]).
+//! - [`ocr`]: Tesseract, one run per core over several pages, with every word's box
+//!   ([`ocr::ocr_image`], [`ocr::ocr_images`], [`ocr::OcrPage`]).
 //! - [`PdfEngine`] and [`locate_pdfium`]: finding and binding libpdfium
 //!   (`PD_PDFIUM_PATH`, next to the executable, or the project's `.deps/pdfium/`
 //!   that `cargo xtask deps` fills).
@@ -24,10 +24,12 @@
 //!   PDFium, 500 px wide WebP; text drawn on a page; a placeholder otherwise), `pd
 //!   thumbnails` ([`thumbnail::regenerate_thumbnails`]) and the renderer pd-store's
 //!   sanity fixer uses ([`thumbnail::Thumbnailer`]).
-//! - [`archive`]: PDF/A-2B archive versions (page images with an invisible text layer)
-//!   and `pd archive` ([`archive::archive_documents`]).
-//! - [`consume`]: the consumer, storing a file with its thumbnail; [`watch`]: the
-//!   consumption folder (`pd consume --watch`).
+//! - [`archive`]: PDF/A-2B archive versions (page images with an invisible text layer;
+//!   for scans, the images OCR read with Tesseract's words) and `pd archive`
+//!   ([`archive::archive_documents`], [`archive::OcrPageSource`]).
+//! - [`consume`]: the consumer, storing a file with its thumbnail and, per
+//!   `PD_ARCHIVE_FILE_GENERATION`, its archive version; [`watch`]: the consumption
+//!   folder (`pd consume --watch`).
 //! - [`date`]: a document's date from its text (and file name), as paperless-ngx's
 //!   date parser finds it ([`date::DateParser`]).
 //! - [`sample`] (feature `sample-documents`): a text-layer PDF writer and realistic

@@ -1,15 +1,20 @@
 //! OCR with Tesseract: the text of page images, and where every word sits on them.
 //!
 //! pd runs the Debian `tesseract` program (package `tesseract-ocr`, plus one
-//! `tesseract-ocr-<lang>` package per language) as a subprocess: the page goes in on
-//! standard input as a grey-scale PGM, Tesseract's TSV report comes back on standard
-//! output, and from it pd takes both the words with their pixel boxes ([`OcrWord`]) and
-//! the page's text. Each Tesseract runs with `OMP_THREAD_LIMIT=1`; pages run in
-//! parallel instead, one per core ([`ocr_pages`]), which is fastest on small machines.
+//! `tesseract-ocr-<lang>` package per language) as a subprocess: the pages go in on
+//! standard input as one uncompressed multi-page TIFF, each page thresholded to black
+//! and white first (Otsu's method, as Tesseract would; `PD_OCR_BILEVEL`), and
+//! Tesseract's TSV report comes back on standard output; from it pd takes both the
+//! words with their pixel boxes ([`OcrWord`]) and each page's text. Each Tesseract runs
+//! with `OMP_THREAD_LIMIT=1` and without its inverted-text pass
+//! (`PD_OCR_INVERTED_TEXT`); as many run in parallel as there are cores
+//! ([`ocr_pages`]), each over several pages, so the language model is loaded once per
+//! run rather than once per page.
 //!
 //! - [`Tesseract`]: the program and the languages to read, checked once (a missing
 //!   program or language pack is an [`OcrError`] that names the Debian package).
 //! - [`ocr_image`]: one image → [`OcrText`] (text and words).
+//! - [`ocr_images`]: several images in one Tesseract run → one [`OcrText`] each.
 //! - [`ocr_pages`]: many page images, OCRed in parallel → [`OcrPage`]s, each keeping its
 //!   image (on request), resolution and words, ready for an archive writer.
 //!
@@ -28,11 +33,12 @@
 //! # }
 //! ```
 
+mod pack;
 mod tesseract;
 mod tsv;
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError, mpsc};
 
 use image::DynamicImage;
@@ -116,6 +122,9 @@ pub struct OcrPage {
     pub words: Vec<OcrWord>,
     /// The page's text, cleaned.
     pub text: String,
+    /// The JPEG the image was decoded from, when the page was one (a scanned PDF
+    /// page) and the image is kept: an archive stores it as it is.
+    pub jpeg: Option<Vec<u8>>,
 }
 
 // Not derived: an image's pixels would fill any assertion message.
@@ -129,6 +138,7 @@ impl std::fmt::Debug for OcrPage {
             .field("height", &self.height)
             .field("words", &self.words.len())
             .field("text", &self.text)
+            .field("jpeg", &self.jpeg.as_ref().map(Vec::len))
             .finish()
     }
 }
@@ -139,6 +149,8 @@ pub struct PageImage {
     pub index: usize,
     pub image: DynamicImage,
     pub dpi: f32,
+    /// The JPEG `image` was decoded from, if any (see [`OcrPage::jpeg`]).
+    pub jpeg: Option<Vec<u8>>,
 }
 
 /// Reads one image. `dpi` is its resolution, which Tesseract uses to judge sizes.
@@ -152,9 +164,29 @@ pub fn ocr_image(
     image: &DynamicImage,
     dpi: f32,
 ) -> Result<OcrText, OcrError> {
-    let tsv = tesseract.run_tsv(image, dpi)?;
+    let tsv = tesseract.run_tsv(&[(image, dpi)])?;
     Ok(tsv::read(&tsv))
 }
+
+/// Reads several images in one Tesseract run (the model is loaded once), one
+/// [`OcrText`] per image, in order.
+///
+/// # Errors
+///
+/// [`OcrError::Failed`] when Tesseract fails on them.
+pub fn ocr_images(
+    tesseract: &Tesseract,
+    images: &[(&DynamicImage, f32)],
+) -> Result<Vec<OcrText>, OcrError> {
+    if images.is_empty() {
+        return Ok(Vec::new());
+    }
+    let tsv = tesseract.run_tsv(images)?;
+    Ok(tsv::read_pages(&tsv, images.len()))
+}
+
+/// The most pages one Tesseract run reads.
+const MAX_BATCH: usize = 8;
 
 /// How many pages are read at once: one per core.
 pub fn default_jobs() -> usize {
@@ -163,9 +195,10 @@ pub fn default_jobs() -> usize {
 
 /// OCRs page images as they come, `jobs` at a time (at least 1), and returns the pages
 /// in the order of their indexes. `pages` is pulled on the calling thread (it may
-/// render or decode, work that cannot run in parallel), at most `jobs` pages ahead
-/// of the readers, so memory stays bounded. With `keep_images`, every [`OcrPage`]
-/// keeps its image.
+/// render or decode, work that cannot run in parallel), a few pages ahead of the
+/// readers. A reader that becomes free takes its share of the pages waiting (up to
+/// eight) and reads them in one Tesseract run, which loads the language model once
+/// for all of them. With `keep_images`, every [`OcrPage`] keeps its image.
 ///
 /// The first error stops the work: one from `pages` is returned as is, an OCR error
 /// converted with `From`.
@@ -183,28 +216,44 @@ where
     let failed = AtomicBool::new(false);
     let first_error: Mutex<Option<OcrError>> = Mutex::new(None);
     let done: Mutex<Vec<OcrPage>> = Mutex::new(Vec::new());
-    let (sender, receiver) = mpsc::sync_channel::<PageImage>(jobs);
+    let (sender, receiver) = mpsc::sync_channel::<PageImage>(jobs * MAX_BATCH / 2);
     let receiver = Mutex::new(receiver);
+    // Pages sent and not yet taken by a reader.
+    let waiting = AtomicUsize::new(0);
 
     let produced = std::thread::scope(|scope| {
         for _ in 0..jobs {
             scope.spawn(|| {
                 loop {
-                    let next = receiver
-                        .lock()
-                        .unwrap_or_else(PoisonError::into_inner)
-                        .recv();
-                    let Ok(page) = next else { break };
+                    let batch = {
+                        let receiver = receiver.lock().unwrap_or_else(PoisonError::into_inner);
+                        let Ok(first) = receiver.recv() else { break };
+                        // This reader's share of what waits, so that the readers end
+                        // together.
+                        let share = waiting.load(Ordering::Relaxed).div_ceil(jobs);
+                        let mut batch = vec![first];
+                        while batch.len() < share.clamp(1, MAX_BATCH) {
+                            match receiver.try_recv() {
+                                Ok(page) => batch.push(page),
+                                Err(_) => break,
+                            }
+                        }
+                        waiting.fetch_sub(batch.len(), Ordering::Relaxed);
+                        batch
+                    };
                     if failed.load(Ordering::Relaxed) {
                         continue;
                     }
-                    match ocr_image(tesseract, &page.image, page.dpi) {
+                    let images: Vec<(&DynamicImage, f32)> =
+                        batch.iter().map(|p| (&p.image, p.dpi)).collect();
+                    match ocr_images(tesseract, &images) {
                         Ok(read) => {
-                            let (width, height) = (page.image.width(), page.image.height());
-                            let text = crate::parse::clean_text(&read.text);
-                            done.lock()
-                                .unwrap_or_else(PoisonError::into_inner)
-                                .push(OcrPage {
+                            drop(images);
+                            let mut done = done.lock().unwrap_or_else(PoisonError::into_inner);
+                            for (page, read) in batch.into_iter().zip(read) {
+                                let (width, height) = (page.image.width(), page.image.height());
+                                let text = crate::parse::clean_text(&read.text);
+                                done.push(OcrPage {
                                     index: page.index,
                                     image: keep_images.then_some(page.image),
                                     dpi: page.dpi,
@@ -212,7 +261,9 @@ where
                                     height,
                                     words: read.words,
                                     text,
+                                    jpeg: page.jpeg.filter(|_| keep_images),
                                 });
+                            }
                         }
                         Err(err) => {
                             failed.store(true, Ordering::Relaxed);
@@ -232,6 +283,7 @@ where
             }
             match page {
                 Ok(page) => {
+                    waiting.fetch_add(1, Ordering::Relaxed);
                     if sender.send(page).is_err() {
                         break;
                     }

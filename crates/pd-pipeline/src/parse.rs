@@ -152,6 +152,10 @@ impl ParseOptions {
     /// Tesseract for the configured languages, checked.
     pub(crate) fn tesseract(&self, path: &Path) -> Result<Tesseract, ParseError> {
         Tesseract::new(self.tesseract.as_deref(), &self.ocr.language)
+            .map(|t| {
+                t.bilevel(self.ocr.bilevel)
+                    .detect_inverted(self.ocr.inverted_text)
+            })
             .map_err(|e| ParseError::ocr(path, e))
     }
 
@@ -271,6 +275,11 @@ pub fn parse_document_with(path: &Path, options: &ParseOptions) -> Result<Parsed
         }
     };
     Ok(parsed)
+}
+
+/// Whether `mime_type` is an image type pd reads (through OCR).
+pub(crate) fn is_raster_type(mime_type: &str) -> bool {
+    raster::is_supported(mime_type)
 }
 
 /// UTF-8 (without its byte-order mark) if it is UTF-8, else ISO-8859-1.

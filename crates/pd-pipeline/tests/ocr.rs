@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use image::{DynamicImage, GrayImage, ImageFormat};
 use pd_core::OcrMode;
-use pd_pipeline::ocr::{OcrError, Tesseract, ocr_image};
+use pd_pipeline::ocr::{OcrError, Tesseract, ocr_image, ocr_images};
 use pd_pipeline::sample::{image_pdf, text_image, text_pdf};
 use pd_pipeline::{ParseError, ParseOptions, PdfEngine, parse_document, parse_document_with};
 
@@ -208,6 +208,50 @@ fn ocr_image_gives_words_with_boxes_in_reading_order() {
     );
     let mean = read.words.iter().map(|w| w.confidence).sum::<f32>() / 4.0;
     assert!(mean > 50.0, "{read:?}");
+}
+
+#[test]
+fn several_images_in_one_run_keep_their_own_words_and_boxes() {
+    let first = DynamicImage::ImageLuma8(text_image("Alpha invoice", 4));
+    let blank = DynamicImage::ImageLuma8(GrayImage::from_pixel(400, 300, image::Luma([255])));
+    let third = DynamicImage::ImageRgb8(
+        DynamicImage::ImageLuma8(text_image("Gamma receipt\nTotal 42", 3)).to_rgb8(),
+    );
+    let pages = [(&first, 300.0), (&blank, 300.0), (&third, 200.0)];
+    for bilevel in [true, false] {
+        let tesseract = Tesseract::new(None, "eng").unwrap().bilevel(bilevel);
+        let read = ocr_images(&tesseract, &pages).unwrap();
+        assert_eq!(read.len(), 3);
+        let words =
+            |i: usize| -> Vec<&str> { read[i].words.iter().map(|w| w.text.as_str()).collect() };
+        assert_eq!(
+            words(0),
+            ["Alpha", "invoice"],
+            "bilevel {bilevel}: {read:?}"
+        );
+        assert!(words(1).is_empty(), "bilevel {bilevel}: {read:?}");
+        assert_eq!(
+            words(2),
+            ["Gamma", "receipt", "Total", "42"],
+            "bilevel {bilevel}: {read:?}"
+        );
+        assert_eq!(read[2].text, "Gamma receipt\nTotal 42");
+        // Boxes are in each image's own pixels: the third's margin is 2 cells of 24.
+        let gamma = &read[2].words[0];
+        assert!(
+            gamma.left.abs_diff(48) <= 4 && gamma.top.abs_diff(48) <= 4,
+            "{gamma:?}"
+        );
+        // The same as one image at a time.
+        let alone = ocr_image(&tesseract, &third, 200.0).unwrap();
+        let boxes = |words: &[pd_pipeline::ocr::OcrWord]| -> Vec<(String, u32, u32, u32, u32)> {
+            words
+                .iter()
+                .map(|w| (w.text.clone(), w.left, w.top, w.width, w.height))
+                .collect()
+        };
+        assert_eq!(boxes(&alone.words), boxes(&read[2].words));
+    }
 }
 
 #[test]

@@ -33,8 +33,9 @@ bench archive [--docs N] [--dpi D]
                   time a full reindex of 1,000 and N (10,000) generated documents, and queries
   bench mail [--mails N]
                   time `pd mail fetch` of a Dovecot mailbox (500 mails, 10 matching), first and second run
-  bench ocr [--pages N] [--dpi D] [--language L] [--no-reference]
-                  time `pd consume` of a scanned PDF against OCRmyPDF 17, comparing the words read
+  bench ocr [--pages N] [--dpi D] [--language L] [--runs R] [--pd-env K=V]... [--no-reference]
+                  time `pd consume` (OCR + PDF/A archive) of a scanned PDF against OCRmyPDF 17,
+                  in turns, with CPU time and the words read
   bench retag [--docs N] [--seed S] [--runs R]
                   time `pd retag -c -T -t -s` on a generated library with rules of every algorithm
   bench sanity [--docs N] [--size-kib K] [--dir DIR]

@@ -1,12 +1,16 @@
 //! `cargo xtask bench ocr`: `pd consume` (release build) of a generated scanned PDF,
 //! next to OCRmyPDF 17 (from PyPI, in the private bench venv) on the same file with the
 //! same language and as many jobs as cores — what paperless-ngx runs for every scan.
-//! Both sides' text is compared word by word with the text that was drawn.
+//! Both sides write a PDF/A: pd's consume makes the archive version
+//! (`PD_ARCHIVE_FILE_GENERATION=always`), OCRmyPDF runs with `--output-type pdfa` (it
+//! requires Ghostscript, which this command installs with apt-get when it is missing).
+//! Both sides' text (pd's stored content and its archive, OCRmyPDF's output) is
+//! compared word by word with the text that was drawn.
 //!
-//! OCRmyPDF also writes a PDF/A (it requires Ghostscript, which this command installs
-//! with apt-get when it is missing); pd does not yet — the archive step joins pd's side
-//! when the PDF/A writer lands — so pd's figure is OCR + thumbnail + storing the
-//! document.
+//! The sides take turns; each run's wall time and CPU time (user + system of the
+//! process and everything it ran, from `/proc/self/stat`) are printed, and the best
+//! counts. `--pd-env KEY=VALUE` (repeatable) sets a variable for pd, to compare OCR
+//! settings (`PD_OCR_BILEVEL=false`, `PD_OCR_INVERTED_TEXT=true`).
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -19,18 +23,19 @@ use pd_pipeline::sample::{sample_scan_texts, scanned_pdf};
 use super::{build_release, run_json, venv_python};
 use crate::{run_checked, show, target_dir};
 
-const USAGE: &str = "bench ocr [--pages N] [--dpi D] [--language L] [--no-reference]";
+const USAGE: &str =
+    "bench ocr [--pages N] [--dpi D] [--language L] [--runs R] [--pd-env K=V]... [--no-reference]";
 
 /// The OCRmyPDF paperless-ngx 3 runs.
 const OCRMYPDF: &str = "ocrmypdf>=17,<18";
-/// Runs of each side; the best counts.
-const RUNS: usize = 3;
 
 pub fn run(rest: &[String]) -> Result<()> {
     let mut pages = 8usize;
     let mut dpi = 300u32;
     let mut language = "eng".to_owned();
     let mut reference = true;
+    let mut runs = 3usize;
+    let mut pd_env: Vec<(String, String)> = Vec::new();
     let mut it = rest.iter();
     while let Some(flag) = it.next() {
         let mut value = |name: &str| it.next().with_context(|| format!("{name} needs a value"));
@@ -42,12 +47,20 @@ pub fn run(rest: &[String]) -> Result<()> {
             }
             "--dpi" => dpi = value("--dpi")?.parse().context("--dpi takes a number")?,
             "--language" => language = value("--language")?.clone(),
+            "--runs" => runs = value("--runs")?.parse().context("--runs takes a number")?,
+            "--pd-env" => {
+                let pair = value("--pd-env")?;
+                let (key, val) = pair
+                    .split_once('=')
+                    .with_context(|| format!("--pd-env takes KEY=VALUE, not `{pair}`"))?;
+                pd_env.push((key.to_owned(), val.to_owned()));
+            }
             "--no-reference" => reference = false,
             other => bail!("unknown flag `{other}`: {USAGE}"),
         }
     }
-    if pages == 0 || dpi < 70 {
-        bail!("--pages must be at least 1 and --dpi at least 70");
+    if pages == 0 || dpi < 70 || runs == 0 {
+        bail!("--pages and --runs must be at least 1 and --dpi at least 70");
     }
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
 
@@ -78,12 +91,13 @@ pub fn run(rest: &[String]) -> Result<()> {
     };
 
     // The two sides take turns, so that both see the same load on a shared machine;
-    // the best of three runs of each counts.
-    let mut best_pd = f64::MAX;
-    let mut best_reference = f64::MAX;
+    // the best run of each counts.
+    let mut best_pd = Timing::worst();
+    let mut best_reference = Timing::worst();
     let mut pd_text = String::new();
+    let mut pd_archive = PathBuf::new();
     let out = dir.join("ocrmypdf.pdf");
-    for run in 0..RUNS {
+    for run in 0..runs {
         let data = dir.join(format!("data-{run}"));
         let pd_cmd = |args: &[&str]| {
             let mut command = Command::new(&pd);
@@ -93,18 +107,25 @@ pub fn run(rest: &[String]) -> Result<()> {
                 .args(args)
                 .args(["--no-progress-bar", "--json"])
                 .env("PD_OCR_LANGUAGE", &language)
-                .env("PD_OCR_DPI", dpi.to_string());
+                .env("PD_OCR_DPI", dpi.to_string())
+                .env("PD_ARCHIVE_FILE_GENERATION", "always")
+                .envs(pd_env.iter().map(|(k, v)| (k, v)));
             command
         };
         run_json(&mut pd_cmd(&["init"]))?;
-        let started = Instant::now();
-        let report = run_json(&mut pd_cmd(&["consume", &pdf.to_string_lossy()]))?;
-        best_pd = best_pd.min(started.elapsed().as_secs_f64());
+        let (report, timing) =
+            timed(|| run_json(&mut pd_cmd(&["consume", &pdf.to_string_lossy()])))?;
         let document = &report["consumed"][0]["document"];
         if document["page_count"].as_u64() != Some(pages as u64) {
             bail!("pd did not consume the scan: {report}");
         }
+        let Some(archive) = document["archive_filename"].as_str() else {
+            bail!("pd made no archive: {report}");
+        };
+        pd_archive = data.join("media/documents/archive").join(archive);
         pd_text = document["content"].as_str().unwrap_or_default().to_owned();
+        println!("run {}: pd       {timing}", run + 1);
+        best_pd = best_pd.best(timing);
 
         if let Some(python) = &python {
             let mut command = Command::new(python);
@@ -113,21 +134,28 @@ pub fn run(rest: &[String]) -> Result<()> {
                 .args(["--jobs", &cores.to_string(), "--output-type", "pdfa"])
                 .arg(&pdf)
                 .arg(&out);
-            let started = Instant::now();
-            let status = command
-                .status()
-                .with_context(|| format!("cannot start `{}`", show(&command)))?;
-            if !status.success() {
-                bail!("`{}` failed ({status})", show(&command));
-            }
-            best_reference = best_reference.min(started.elapsed().as_secs_f64());
+            let ((), timing) = timed(|| {
+                let status = command
+                    .status()
+                    .with_context(|| format!("cannot start `{}`", show(&command)))?;
+                if !status.success() {
+                    bail!("`{}` failed ({status})", show(&command));
+                }
+                Ok(())
+            })?;
+            println!("run {}: OCRmyPDF {timing}", run + 1);
+            best_reference = best_reference.best(timing);
         }
     }
-    let pd_rate = pages as f64 * 60.0 / best_pd;
+    println!("load average after the runs: {}", load_average());
+    let pd_rate = pages as f64 * 60.0 / best_pd.wall;
     println!(
-        "pd consume (OCR, thumbnail, store):          {best_pd:>6.2} s  best of {RUNS}, {pd_rate:>6.1} pages/min"
+        "pd consume (OCR, thumbnail, PDF/A archive, store): best {best_pd} of {runs}, \
+         {pd_rate:.1} pages/min, {:.2} CPU-s/page",
+        best_pd.cpu / pages as f64
     );
-    report_words("pd", &truth, &words(&pd_text));
+    report_words("pd content", &truth, &words(&pd_text));
+    report_words("pd archive", &truth, &words(&pdftotext(&pd_archive)?));
     let Some(python) = python else {
         return Ok(());
     };
@@ -136,27 +164,93 @@ pub fn run(rest: &[String]) -> Result<()> {
         .output()
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
         .unwrap_or_default();
-    let text = Command::new("pdftotext")
-        .arg(&out)
-        .arg("-")
-        .output()
-        .context("pdftotext (Debian poppler-utils) reads OCRmyPDF's text")?;
-    let reference_rate = pages as f64 * 60.0 / best_reference;
+    let reference_rate = pages as f64 * 60.0 / best_reference.wall;
     println!(
-        "OCRmyPDF {version} (OCR, PDF/A, --jobs {cores}): {best_reference:>6.2} s  best of {RUNS}, \
-         {reference_rate:>6.1} pages/min"
+        "OCRmyPDF {version} (OCR, PDF/A, --jobs {cores}): best {best_reference} of {runs}, \
+         {reference_rate:.1} pages/min, {:.2} CPU-s/page",
+        best_reference.cpu / pages as f64
     );
-    report_words(
-        "OCRmyPDF",
-        &truth,
-        &words(&String::from_utf8_lossy(&text.stdout)),
-    );
+    report_words("OCRmyPDF", &truth, &words(&pdftotext(&out)?));
     println!(
-        "-> pd reads {:.2}x the pages per minute of OCRmyPDF",
-        pd_rate / reference_rate
+        "-> pd reads {:.2}x the pages per minute of OCRmyPDF (best wall times), \
+         {:.2}x by CPU time",
+        pd_rate / reference_rate,
+        best_reference.cpu / best_pd.cpu
     );
     std::fs::remove_dir_all(&dir).with_context(|| format!("removing {}", dir.display()))?;
     Ok(())
+}
+
+/// One run's wall time and the CPU time it and its children used.
+#[derive(Debug, Clone, Copy)]
+struct Timing {
+    wall: f64,
+    cpu: f64,
+}
+
+impl Timing {
+    fn worst() -> Timing {
+        Timing {
+            wall: f64::MAX,
+            cpu: f64::MAX,
+        }
+    }
+
+    /// The lower of each.
+    fn best(self, other: Timing) -> Timing {
+        Timing {
+            wall: self.wall.min(other.wall),
+            cpu: self.cpu.min(other.cpu),
+        }
+    }
+}
+
+impl std::fmt::Display for Timing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:6.2} s wall, {:6.2} CPU-s", self.wall, self.cpu)
+    }
+}
+
+/// Runs `work` (which waits for the processes it starts) and measures it.
+fn timed<T>(work: impl FnOnce() -> Result<T>) -> Result<(T, Timing)> {
+    let cpu_before = children_cpu_seconds()?;
+    let started = Instant::now();
+    let value = work()?;
+    let wall = started.elapsed().as_secs_f64();
+    let cpu = children_cpu_seconds()? - cpu_before;
+    Ok((value, Timing { wall, cpu }))
+}
+
+/// User + system CPU seconds of this process's waited-for children and theirs
+/// (`cutime` and `cstime` in `/proc/self/stat`, in clock ticks of 1/100 s on Linux).
+fn children_cpu_seconds() -> Result<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").context("reading /proc/self/stat")?;
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let rest = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // `cutime` and `cstime` are fields 16 and 17 of the whole line: 13 and 14 here.
+    let ticks = |i: usize| -> Result<f64> {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .context("unexpected /proc/self/stat")
+    };
+    Ok((ticks(13)? + ticks(14)?) / 100.0)
+}
+
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "unknown".into())
+}
+
+fn pdftotext(pdf: &std::path::Path) -> Result<String> {
+    let text = Command::new("pdftotext")
+        .arg(pdf)
+        .arg("-")
+        .output()
+        .context("pdftotext (Debian poppler-utils) reads the archives' text")?;
+    Ok(String::from_utf8_lossy(&text.stdout).into_owned())
 }
 
 /// Words (letters and digits, lower case) with their counts.

@@ -4,10 +4,10 @@
 use anyhow::Result;
 use clap::Args;
 use pd_core::Id;
-use pd_pipeline::PdfEngine;
 use pd_pipeline::archive::{
-    ArchiveProgress, ArchiveReport, ArchiveRunOptions, PageSource, PdfPageSource, archive_documents,
+    ArchiveProgress, ArchiveReport, ArchiveRunOptions, OcrPageSource, PageSource, archive_documents,
 };
+use pd_pipeline::{ParseOptions, PdfEngine};
 use pd_store::Store;
 
 use crate::output::{Output, Status, table};
@@ -24,7 +24,8 @@ pub struct ArchiveArgs {
     /// Show which documents would get an archive, and their names; write nothing.
     #[arg(long)]
     pub dry_run: bool,
-    /// Rendering resolution of PDF pages (default: the OCR resolution, PD_OCR_DPI).
+    /// Rendering resolution of PDF pages that are not OCRed (default: the OCR
+    /// resolution, PD_OCR_DPI).
     #[arg(long, value_name = "DPI", value_parser = clap::value_parser!(u16).range(36..=1200))]
     pub dpi: Option<u16>,
 }
@@ -39,8 +40,13 @@ pub async fn run(store: &Store, args: ArchiveArgs, out: &Output) -> Result<Statu
     };
     let dpi = args.dpi.map_or(store.config().ocr.dpi as f32, f32::from);
     let engine = PdfEngine::new(store.config().pdfium_path.as_deref())?;
-    let pdf = PdfPageSource { engine, dpi };
-    let sources: [&dyn PageSource; 1] = [&pdf];
+    // Images and scanned pages through OCR (PD_OCR_*), other PDF pages rendered with
+    // their text layer.
+    let source = OcrPageSource {
+        options: ParseOptions::from_config(store.config(), Some(engine)),
+        dpi,
+    };
+    let sources: [&dyn PageSource; 1] = [&source];
     let bar = out.progress(0, "archives");
     let progress = |event| match event {
         ArchiveProgress::Started { documents } => bar.set_length(documents as u64),

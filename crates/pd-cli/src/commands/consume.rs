@@ -111,13 +111,20 @@ fn render(r: &ConsumeReport) -> String {
                 c.document.id.to_string(),
                 c.document.title.clone(),
                 c.document.filename.clone().unwrap_or_default(),
+                c.document
+                    .archive_filename
+                    .clone()
+                    .unwrap_or_else(|| "-".into()),
                 c.source.display().to_string(),
             ]
         })
         .collect();
     let mut text = String::new();
     if !rows.is_empty() {
-        text.push_str(&table(&["ID", "TITLE", "STORED AS", "FROM"], &rows));
+        text.push_str(&table(
+            &["ID", "TITLE", "STORED AS", "ARCHIVE", "FROM"],
+            &rows,
+        ));
         text.push('\n');
     }
     text.push_str(&format!(

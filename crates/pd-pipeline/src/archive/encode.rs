@@ -6,7 +6,7 @@ use std::io::Write;
 
 use flate2::Compression;
 use flate2::write::ZlibEncoder;
-use image::{DynamicImage, GrayImage, ImageEncoder, RgbImage};
+use image::{DynamicImage, GrayImage, ImageDecoder, ImageEncoder, RgbImage};
 use pdf_writer::Filter;
 
 /// How page images are compressed.
@@ -83,6 +83,37 @@ pub(super) fn encode_image(
     }
 }
 
+/// `jpeg` as it is, when it is the JPEG `image` was decoded from: a JFIF/baseline
+/// stream whose size and colour (grey or RGB) match the image.
+pub(super) fn jpeg_as_is(jpeg: &[u8], image: &DynamicImage) -> Option<EncodedImage> {
+    let colour = match image {
+        DynamicImage::ImageLuma8(_) => Colour::Gray,
+        DynamicImage::ImageRgb8(_) => Colour::Rgb,
+        _ => return None,
+    };
+    let mut decoder = image::codecs::jpeg::JpegDecoder::new(std::io::Cursor::new(jpeg)).ok()?;
+    let (width, height) = decoder.dimensions();
+    let expected = match colour {
+        Colour::Gray => image::ColorType::L8,
+        Colour::Rgb => image::ColorType::Rgb8,
+    };
+    if (width, height) != (image.width(), image.height()) || decoder.color_type() != expected {
+        return None;
+    }
+    // An orientation tag would turn the page in some readers and not in others.
+    if decoder.orientation().ok()? != image::metadata::Orientation::NoTransforms {
+        return None;
+    }
+    Some(EncodedImage {
+        data: jpeg.to_vec(),
+        filter: Filter::DctDecode,
+        width,
+        height,
+        colour,
+        bits_per_component: 8,
+    })
+}
+
 /// RGB with any alpha composited onto white (PDF/A needs no transparency then).
 fn flatten(image: &DynamicImage) -> RgbImage {
     if !image.color().has_alpha() {
@@ -97,6 +128,16 @@ fn flatten(image: &DynamicImage) -> RgbImage {
         }
     }
     rgb
+}
+
+/// The image as grey when every pixel is (near) grey, else as it is: a third of the
+/// memory for scans rendered in RGB, and what [`encode_image`] would find anyway.
+pub(crate) fn grey_if_grey(rgb: RgbImage) -> DynamicImage {
+    if is_grey(&rgb) {
+        DynamicImage::ImageLuma8(to_grey(&rgb))
+    } else {
+        DynamicImage::ImageRgb8(rgb)
+    }
 }
 
 fn is_grey(rgb: &RgbImage) -> bool {

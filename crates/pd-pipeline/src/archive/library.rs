@@ -3,9 +3,8 @@
 //! the library's file naming gives and recorded with their SHA-256.
 //!
 //! Where a document's pages come from is a [`PageSource`]. [`PdfPageSource`] renders
-//! PDFs with PDFium and takes their words from the text layer; an OCR source for images
-//! and scanned PDFs plugs in beside it (it reports `words_available` for them) without
-//! any change here.
+//! PDFs with PDFium and takes their words from the text layer;
+//! [`super::OcrPageSource`] also reads images and scanned pages with Tesseract.
 
 use std::path::Path;
 use std::time::Instant;
@@ -308,7 +307,7 @@ async fn archive_one(
     }
     if !info.words_available {
         return Ok(Outcome::Skipped(
-            "it has no text layer, and OCR is not available to archives yet".into(),
+            "it has no text layer, and this page source does not OCR".into(),
         ));
     }
 
@@ -337,9 +336,7 @@ async fn archive_one(
         compression: opts.compression,
         created: None,
     });
-    let pages = source.pages(&doc, &original, &mut |page| {
-        writer.add_page(&page.as_page())
-    })?;
+    let pages = source.pages(&doc, &original, &mut |page| writer.add_owned_page(&page))?;
     let bytes = writer.finish()?;
 
     let existed = dest.exists();

@@ -30,6 +30,19 @@ pub fn pdf_pages(
     dpi: f32,
     each: &mut dyn FnMut(OwnedPage) -> Result<(), ArchiveError>,
 ) -> Result<usize, ArchiveError> {
+    pdf_pages_with(engine, bytes, path, dpi, &mut |_| None, each)
+}
+
+/// [`pdf_pages`], but page `i` (from 0) is what `given(i)` returns when it returns a
+/// page (one OCR has read already), and is rendered only when it returns `None`.
+pub(crate) fn pdf_pages_with(
+    engine: &PdfEngine,
+    bytes: Vec<u8>,
+    path: &Path,
+    dpi: f32,
+    given: &mut dyn FnMut(usize) -> Option<OwnedPage>,
+    each: &mut dyn FnMut(OwnedPage) -> Result<(), ArchiveError>,
+) -> Result<usize, ArchiveError> {
     let corrupt = |message: String| {
         ArchiveError::Source(ParseError::Corrupt {
             path: path.to_owned(),
@@ -55,6 +68,10 @@ pub fn pdf_pages(
     }
     for index in 0..count {
         let number = index as usize + 1;
+        if let Some(page) = given(index as usize) {
+            each(page)?;
+            continue;
+        }
         let page = pages
             .get(index)
             .map_err(|e: PdfiumError| corrupt(format!("page {number}: {e}")))?;
@@ -86,7 +103,7 @@ pub fn archive_from_pdf(
     })?;
     let mut writer = ArchiveWriter::new(options.clone());
     let pages = pdf_pages(engine, bytes, src, dpi, &mut |page| {
-        writer.add_page(&page.as_page())
+        writer.add_owned_page(&page)
     })?;
     let bytes = writer.finish()?;
     super::store_archive(&bytes, pages, dest)
@@ -122,6 +139,7 @@ fn render_page(page: &PdfPage<'_>, dpi: f32) -> Result<OwnedPage, String> {
         // The real resolution after rounding, so the page keeps its size in points.
         dpi: width as f32 * 72.0 / width_pt,
         words,
+        jpeg: None,
     })
 }
 

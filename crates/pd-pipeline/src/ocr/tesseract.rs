@@ -9,6 +9,7 @@ use std::sync::{Mutex, PoisonError};
 use image::DynamicImage;
 
 use super::OcrError;
+use super::pack::{Packed, multipage_tiff};
 
 /// The program run when none is configured; found on `PATH`.
 const DEFAULT_PROGRAM: &str = "tesseract";
@@ -19,6 +20,8 @@ const DEFAULT_PROGRAM: &str = "tesseract";
 pub struct Tesseract {
     program: PathBuf,
     languages: String,
+    bilevel: bool,
+    detect_inverted: bool,
 }
 
 // `tesseract --list-langs` per program, asked once per process.
@@ -52,7 +55,26 @@ impl Tesseract {
         Ok(Tesseract {
             program,
             languages: wanted.join("+"),
+            bilevel: true,
+            detect_inverted: false,
         })
+    }
+
+    /// Whether pages are thresholded to black and white (Otsu's method, as Tesseract
+    /// would) before Tesseract reads them, which saves it work on every page; default
+    /// on. Off, Tesseract reads the grey page.
+    #[must_use]
+    pub fn bilevel(mut self, on: bool) -> Tesseract {
+        self.bilevel = on;
+        self
+    }
+
+    /// Whether Tesseract also tries every line it is unsure of inverted (light text on
+    /// a dark band), its own default, which costs time on every page; default off.
+    #[must_use]
+    pub fn detect_inverted(mut self, on: bool) -> Tesseract {
+        self.detect_inverted = on;
+        self
     }
 
     /// The program that runs.
@@ -65,14 +87,28 @@ impl Tesseract {
         &self.languages
     }
 
-    /// Tesseract's TSV report of `image` read at `dpi`.
-    pub(super) fn run_tsv(&self, image: &DynamicImage, dpi: f32) -> Result<String, OcrError> {
-        let pgm = to_pgm(image);
-        let dpi = (dpi.round() as u32).clamp(70, 2400);
-        let mut child = self
-            .command()
-            .args(["stdin", "stdout", "--dpi", &dpi.to_string(), "-l"])
-            .arg(&self.languages)
+    /// Tesseract's TSV report of `pages` (each an image and its resolution), read in
+    /// one run: the pages go in as one multi-page TIFF on standard input, and the
+    /// report numbers them from 1 in the same order.
+    pub(super) fn run_tsv(&self, pages: &[(&DynamicImage, f32)]) -> Result<String, OcrError> {
+        let packed: Vec<(Packed, u32)> = pages
+            .iter()
+            .map(|&(image, dpi)| {
+                let dpi = if dpi.is_finite() { dpi.round() } else { 300.0 };
+                (
+                    Packed::new(image, self.bilevel),
+                    (dpi as u32).clamp(70, 2400),
+                )
+            })
+            .collect();
+        let tiff = multipage_tiff(&packed);
+        drop(packed);
+        let mut command = self.command();
+        command.args(["stdin", "stdout", "-l"]).arg(&self.languages);
+        if !self.detect_inverted {
+            command.args(["-c", "tessedit_do_invert=0"]);
+        }
+        let mut child = command
             .arg("tsv")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -82,7 +118,7 @@ impl Tesseract {
         // Tesseract reads all of its input before it writes: no risk of both sides
         // waiting. A write error (it exited early) shows in its status below.
         if let Some(mut stdin) = child.stdin.take() {
-            let _ = stdin.write_all(&pgm);
+            let _ = stdin.write_all(&tiff);
         }
         let output = child.wait_with_output().map_err(|e| OcrError::Failed {
             message: format!("waiting for {}: {e}", self.program.display()),
@@ -224,21 +260,6 @@ fn installed_languages(program: &Path, refresh: bool) -> Result<Vec<String>, Ocr
     Ok(languages)
 }
 
-/// The image as a binary grey-scale PGM, which Tesseract (Leptonica) reads from stdin
-/// without a decoding step worth the name. Transparent pixels become white.
-fn to_pgm(image: &DynamicImage) -> Vec<u8> {
-    let grey = if image.color().has_alpha() {
-        crate::thumbnail::flatten_alpha(image).to_luma8()
-    } else {
-        image.to_luma8()
-    };
-    let header = format!("P5\n{} {}\n255\n", grey.width(), grey.height());
-    let mut pgm = Vec::with_capacity(header.len() + grey.as_raw().len());
-    pgm.extend_from_slice(header.as_bytes());
-    pgm.extend_from_slice(grey.as_raw());
-    pgm
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -275,18 +296,5 @@ mod tests {
         let message = err.to_string();
         assert!(message.contains("tesseract-ocr"), "{message}");
         assert!(message.contains("/nonexistent/tesseract"), "{message}");
-    }
-
-    #[test]
-    fn pgm_is_grey_with_a_header() {
-        let image = DynamicImage::ImageRgb8(image::RgbImage::from_pixel(
-            3,
-            2,
-            image::Rgb([255, 255, 255]),
-        ));
-        let pgm = to_pgm(&image);
-        assert!(pgm.starts_with(b"P5\n3 2\n255\n"));
-        assert_eq!(pgm.len(), 11 + 6);
-        assert!(pgm[11..].iter().all(|&b| b == 255));
     }
 }

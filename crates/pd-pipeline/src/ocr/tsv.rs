@@ -6,6 +6,23 @@ use super::{OcrText, OcrWord};
 /// Where a word sits in Tesseract's layout: (page, block, paragraph, line).
 type LineKey = (u32, u32, u32, u32);
 
+/// The report of a run over `pages` pages, split into one [`OcrText`] per page (a page
+/// Tesseract found nothing on has no words).
+pub(super) fn read_pages(tsv: &str, pages: usize) -> Vec<OcrText> {
+    let mut rows = vec![String::new(); pages];
+    for line in tsv.lines() {
+        let page = line
+            .split('\t')
+            .nth(1)
+            .and_then(|p| p.trim().parse::<usize>().ok());
+        if let Some(page) = page.filter(|p| (1..=pages).contains(p)) {
+            rows[page - 1].push_str(line);
+            rows[page - 1].push('\n');
+        }
+    }
+    rows.iter().map(|rows| read(rows)).collect()
+}
+
 /// The words of a TSV report in reading order, and the text: words of a line joined by
 /// a space, lines by `\n`, paragraphs and blocks by a blank line.
 pub(super) fn read(tsv: &str) -> OcrText {

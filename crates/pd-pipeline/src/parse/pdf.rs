@@ -6,7 +6,8 @@ use std::path::Path;
 use image::{DynamicImage, RgbImage};
 use pd_core::OcrMode;
 use pdfium_render::prelude::{
-    PdfPage, PdfPageObjectsCommon, PdfPages, PdfRenderConfig, PdfiumError,
+    PdfColorSpace, PdfPage, PdfPageObjectCommon, PdfPageObjectsCommon, PdfPageRenderRotation,
+    PdfPages, PdfRenderConfig, PdfiumError,
 };
 
 use super::{ParseError, ParseOptions};
@@ -69,11 +70,25 @@ pub(super) fn parse_pdf(
         let tesseract = options.tesseract(path)?;
         let dpi = options.ocr.dpi.max(1) as f32;
         let rendered = to_ocr.iter().map(|&index| {
+            let page_index = usize::try_from(index).unwrap_or(0);
+            // A scanned page at about the OCR resolution is read (and archived) as
+            // the JPEG it is; any other page is rendered.
+            if let Some((image, jpeg, scan_dpi)) = scanned_jpeg(pages, index)
+                && (dpi * 0.9..=dpi * 1.1).contains(&scan_dpi)
+            {
+                return Ok(PageImage {
+                    index: page_index,
+                    image,
+                    dpi: scan_dpi,
+                    jpeg: Some(jpeg),
+                });
+            }
             render_page(pages, index, dpi, path)
                 .map(|(image, dpi)| PageImage {
-                    index: usize::try_from(index).unwrap_or(0),
+                    index: page_index,
                     image,
                     dpi,
+                    jpeg: None,
                 })
                 .map_err(PageError::Parse)
         });
@@ -108,6 +123,65 @@ fn has_visible_text(page: &PdfPage) -> bool {
             .as_text_object()
             .is_some_and(|text| text.is_visible() && !text.text().trim().is_empty())
     })
+}
+
+/// When page `index` is nothing but one upright grey or RGB JPEG that fills it (what
+/// scanners write): the image decoded, the JPEG as stored, and its resolution.
+fn scanned_jpeg(pages: &PdfPages, index: i32) -> Option<(DynamicImage, Vec<u8>, f32)> {
+    let page = pages.get(index).ok()?;
+    if !matches!(page.rotation().ok()?, PdfPageRenderRotation::None) {
+        return None;
+    }
+    let objects = page.objects();
+    if objects.len() != 1 {
+        return None;
+    }
+    let object = objects.get(0).ok()?;
+    if object.has_transparency() {
+        return None;
+    }
+    let matrix = object.matrix().ok()?;
+    if matrix.b().abs() > 1e-3 || matrix.c().abs() > 1e-3 || matrix.a() <= 0.0 || matrix.d() <= 0.0
+    {
+        return None;
+    }
+    let bounds = object.bounds().ok()?.to_rect();
+    let media = page.page_size();
+    let near = |a: f32, b: f32| (a - b).abs() <= 1.0;
+    if !(near(bounds.left().value, media.left().value)
+        && near(bounds.right().value, media.right().value)
+        && near(bounds.bottom().value, media.bottom().value)
+        && near(bounds.top().value, media.top().value))
+    {
+        return None;
+    }
+    let image_object = object.as_image_object()?;
+    let filters = image_object.filters();
+    if filters.len() != 1 || filters.get(0).ok()?.name() != "DCTDecode" {
+        return None;
+    }
+    let expected = match image_object.color_space().ok()? {
+        PdfColorSpace::DeviceGray => image::ColorType::L8,
+        PdfColorSpace::DeviceRGB => image::ColorType::Rgb8,
+        _ => return None,
+    };
+    let jpeg = image_object.get_raw_image_data().ok()?;
+    let image = image::load_from_memory_with_format(&jpeg, image::ImageFormat::Jpeg).ok()?;
+    if image.color() != expected {
+        return None;
+    }
+    let (width_pt, height_pt) = (media.width().value, media.height().value);
+    if !(width_pt.is_finite() && height_pt.is_finite() && width_pt > 0.0 && height_pt > 0.0) {
+        return None;
+    }
+    let dpi = image.width() as f32 * 72.0 / width_pt;
+    // Stretched one way more than the other, it would not keep the page's shape.
+    let dpi_y = image.height() as f32 * 72.0 / height_pt;
+    if (dpi - dpi_y).abs() > dpi * 0.01 {
+        return None;
+    }
+    // Hundredths of a dpi are rounding noise of the page size in points.
+    Some((image, jpeg, (dpi * 100.0).round() / 100.0))
 }
 
 /// Page `index` rendered at `dpi` (less for huge pages), flattened on white; with the
@@ -146,5 +220,6 @@ fn render_page(
     let rgba = bitmap.as_rgba_bytes();
     let rgb: RgbImage = crate::thumbnail::flatten_on_white(&rgba, w as u32, h as u32)
         .ok_or_else(|| corrupt("PDFium returned a bitmap of the wrong size".into()))?;
-    Ok((DynamicImage::ImageRgb8(rgb), dpi))
+    // Scans are grey: kept for an archive, they take a third of the memory so.
+    Ok((crate::archive::grey_if_grey(rgb), dpi))
 }

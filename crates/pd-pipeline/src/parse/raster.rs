@@ -70,7 +70,12 @@ pub(super) fn ocr_image_file(
         let dpi = stated_dpi
             .or(options.ocr.image_dpi.map(|d| d as f32))
             .unwrap_or_else(|| a4_dpi(image.width()));
-        Ok(PageImage { index, image, dpi })
+        Ok(PageImage {
+            index,
+            image,
+            dpi,
+            jpeg: None,
+        })
     });
     ocr_pages(&tesseract, images, options.jobs, options.keep_page_images).map_err(|e| match e {
         PageError::Parse(e) => e,

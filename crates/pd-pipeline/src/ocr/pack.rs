@@ -1,0 +1,229 @@
+//! Pages packed for Tesseract: several page images in one uncompressed multi-page
+//! TIFF, which Tesseract reads from standard input in one run (its language model is
+//! loaded once for all of them), each page with its own resolution. A page is either
+//! grey (8 bits) or, when pd thresholds it first, black and white (1 bit), which
+//! Tesseract reads with less work.
+
+use image::{DynamicImage, GrayImage};
+
+/// A page image ready to be packed.
+pub(super) enum Packed {
+    /// Eight-bit grey, black is 0.
+    Grey(GrayImage),
+    /// One bit per pixel, rows padded to whole bytes, a set bit is ink.
+    Bilevel {
+        width: u32,
+        height: u32,
+        bits: Vec<u8>,
+    },
+}
+
+impl Packed {
+    /// `image` as grey, transparent pixels on white; thresholded to black and white
+    /// with Otsu's method when `bilevel`.
+    pub(super) fn new(image: &DynamicImage, bilevel: bool) -> Packed {
+        let grey = if image.color().has_alpha() {
+            crate::thumbnail::flatten_alpha(image).to_luma8()
+        } else {
+            match image {
+                DynamicImage::ImageLuma8(grey) => grey.clone(),
+                other => other.to_luma8(),
+            }
+        };
+        if !bilevel {
+            return Packed::Grey(grey);
+        }
+        let threshold = otsu_threshold(&grey);
+        let (width, height) = grey.dimensions();
+        let row_bytes = width.div_ceil(8) as usize;
+        let mut bits = vec![0u8; row_bytes * height as usize];
+        for (y, row) in grey.as_raw().chunks_exact(width as usize).enumerate() {
+            let out = &mut bits[y * row_bytes..(y + 1) * row_bytes];
+            for (x, &value) in row.iter().enumerate() {
+                if value <= threshold {
+                    out[x / 8] |= 0x80 >> (x % 8);
+                }
+            }
+        }
+        Packed::Bilevel {
+            width,
+            height,
+            bits,
+        }
+    }
+
+    fn dimensions(&self) -> (u32, u32) {
+        match self {
+            Packed::Grey(grey) => grey.dimensions(),
+            Packed::Bilevel { width, height, .. } => (*width, *height),
+        }
+    }
+
+    fn data(&self) -> &[u8] {
+        match self {
+            Packed::Grey(grey) => grey.as_raw(),
+            Packed::Bilevel { bits, .. } => bits,
+        }
+    }
+}
+
+/// The grey level at or below which a pixel is ink: Otsu's threshold, the one that
+/// best separates the histogram into two classes (what Tesseract uses by default).
+pub(super) fn otsu_threshold(grey: &GrayImage) -> u8 {
+    let mut histogram = [0u64; 256];
+    for &value in grey.as_raw() {
+        histogram[usize::from(value)] += 1;
+    }
+    let total: u64 = histogram.iter().sum();
+    if total == 0 {
+        return 127;
+    }
+    let sum_all: f64 = histogram
+        .iter()
+        .enumerate()
+        .map(|(value, &n)| value as f64 * n as f64)
+        .sum();
+    let (mut below, mut sum_below) = (0u64, 0f64);
+    let (mut best, mut best_variance) = (127u8, -1f64);
+    for (value, &n) in histogram.iter().enumerate() {
+        below += n;
+        if below == 0 {
+            continue;
+        }
+        let above = total - below;
+        if above == 0 {
+            break;
+        }
+        sum_below += value as f64 * n as f64;
+        let mean_below = sum_below / below as f64;
+        let mean_above = (sum_all - sum_below) / above as f64;
+        let variance = below as f64 * above as f64 * (mean_below - mean_above).powi(2);
+        if variance > best_variance {
+            best_variance = variance;
+            best = value as u8;
+        }
+    }
+    best
+}
+
+/// The pages as one little-endian, uncompressed, multi-page TIFF; each page states its
+/// resolution in pixels per inch.
+pub(super) fn multipage_tiff(pages: &[(Packed, u32)]) -> Vec<u8> {
+    const ENTRIES: u16 = 12;
+    let size: usize = pages
+        .iter()
+        .map(|(page, _)| page.data().len() + 2 + 16 + 2 + 12 * usize::from(ENTRIES) + 4)
+        .sum();
+    let mut out = Vec::with_capacity(8 + size);
+    out.extend_from_slice(b"II");
+    out.extend_from_slice(&42u16.to_le_bytes());
+    // Where the first directory's offset goes; patched below, as every next one.
+    let mut link_at = out.len();
+    out.extend_from_slice(&0u32.to_le_bytes());
+    for (page, dpi) in pages {
+        let (width, height) = page.dimensions();
+        let strip_at = out.len() as u32;
+        out.extend_from_slice(page.data());
+        if !out.len().is_multiple_of(2) {
+            out.push(0);
+        }
+        let resolution_at = out.len() as u32;
+        for _ in 0..2 {
+            out.extend_from_slice(&dpi.to_le_bytes());
+            out.extend_from_slice(&1u32.to_le_bytes());
+        }
+        let directory_at = out.len() as u32;
+        out[link_at..link_at + 4].copy_from_slice(&directory_at.to_le_bytes());
+        let (bits, photometric) = match page {
+            // Grey: black is zero. Bilevel: a set bit is black (white is zero).
+            Packed::Grey(_) => (8, 1),
+            Packed::Bilevel { .. } => (1, 0),
+        };
+        let entries: [(u16, u16, u32); ENTRIES as usize] = [
+            (256, 4, width),
+            (257, 4, height),
+            (258, 3, bits),
+            (259, 3, 1), // no compression
+            (262, 3, photometric),
+            (273, 4, strip_at),
+            (277, 3, 1), // samples per pixel
+            (278, 4, height),
+            (279, 4, page.data().len() as u32),
+            (282, 5, resolution_at),
+            (283, 5, resolution_at + 8),
+            (296, 3, 2), // resolution in inches
+        ];
+        out.extend_from_slice(&ENTRIES.to_le_bytes());
+        for (tag, kind, value) in entries {
+            out.extend_from_slice(&tag.to_le_bytes());
+            out.extend_from_slice(&kind.to_le_bytes());
+            out.extend_from_slice(&1u32.to_le_bytes());
+            if kind == 3 {
+                // A SHORT sits in the first two bytes of the value field.
+                out.extend_from_slice(&(value as u16).to_le_bytes());
+                out.extend_from_slice(&[0, 0]);
+            } else {
+                out.extend_from_slice(&value.to_le_bytes());
+            }
+        }
+        link_at = out.len();
+        out.extend_from_slice(&0u32.to_le_bytes());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use image::Luma;
+
+    #[test]
+    fn otsu_splits_ink_from_paper() {
+        let mut grey = GrayImage::from_pixel(10, 10, Luma([230]));
+        for x in 0..10 {
+            grey.put_pixel(x, 0, Luma([20]));
+            grey.put_pixel(x, 1, Luma([40]));
+        }
+        let threshold = otsu_threshold(&grey);
+        assert!((40..230).contains(&threshold), "{threshold}");
+    }
+
+    #[test]
+    fn pages_read_back_with_their_pixels_and_resolution() {
+        let mut first = GrayImage::from_pixel(13, 3, Luma([255]));
+        first.put_pixel(0, 0, Luma([0]));
+        first.put_pixel(12, 2, Luma([10]));
+        let second = GrayImage::from_fn(5, 4, |x, y| Luma([(x * 40 + y) as u8]));
+        let tiff = multipage_tiff(&[
+            (Packed::new(&DynamicImage::ImageLuma8(first), true), 300),
+            (
+                Packed::new(&DynamicImage::ImageLuma8(second.clone()), false),
+                150,
+            ),
+        ]);
+
+        let mut decoder = tiff::decoder::Decoder::new(std::io::Cursor::new(tiff)).unwrap();
+        assert_eq!(decoder.dimensions().unwrap(), (13, 3));
+        let resolution = decoder
+            .get_tag_u32_vec(tiff::tags::Tag::XResolution)
+            .unwrap();
+        assert_eq!(resolution, [300, 1]);
+        let tiff::decoder::DecodingResult::U8(bits) = decoder.read_image().unwrap() else {
+            panic!("one-bit pages decode to bytes");
+        };
+        // Two bytes a row; stored with white as zero, the decoder hands them back
+        // with black as zero: the two ink pixels are the only clear bits.
+        assert_eq!(bits.len(), 6);
+        assert_eq!(bits[0], 0x7f);
+        assert_eq!(bits[5], 0xf7);
+        assert!(bits[1..5].iter().all(|&b| b == 0xff), "{bits:?}");
+        assert!(decoder.more_images());
+        decoder.next_image().unwrap();
+        assert_eq!(decoder.dimensions().unwrap(), (5, 4));
+        let tiff::decoder::DecodingResult::U8(grey) = decoder.read_image().unwrap() else {
+            panic!("grey pages decode to bytes");
+        };
+        assert_eq!(grey, second.into_raw());
+        assert!(!decoder.more_images());
+    }
+}
