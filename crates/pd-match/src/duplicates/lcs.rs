@@ -63,8 +63,9 @@ pub(super) struct Pattern {
     column: Vec<u64>,
     /// The DP columns of `lcs_lanes`, word by word, a lane per text.
     lanes: Vec<[u64; LANES]>,
-    /// `lcs_lanes`' match row of every lane at every step.
-    starts: Vec<[usize; LANES]>,
+    /// `lcs_lanes`' match row of every lane at every step (32-bit: half the bytes to
+    /// write and read per step).
+    starts: Vec<[u32; LANES]>,
     /// `lcs_lanes`' words to compute at every step: `first..end`.
     ranges: Vec<(u32, u32)>,
 }
@@ -236,8 +237,12 @@ impl Pattern {
     /// all-zero row.
     fn fill_starts(&mut self, mine: &[u32], lanes: &[Lane]) {
         let longest = lanes.iter().map(|o| o.text.len()).max().unwrap_or(0);
+        assert!(
+            u32::try_from(self.bits.len()).is_ok(),
+            "match rows addressable with 32 bits"
+        );
         self.starts.clear();
-        self.starts.resize(longest, [self.no_match; LANES]);
+        self.starts.resize(longest, [self.no_match as u32; LANES]);
         self.ranges.clear();
         self.ranges.resize(longest, (u32::MAX, 0));
         let words = self.words;
@@ -295,7 +300,7 @@ impl Pattern {
                         continue;
                     }
                 }
-                step[l] = row as usize * words;
+                step[l] = row * words as u32;
                 range.0 = range.0.min(lo_word as u32);
                 range.1 = range.1.max(end_word as u32);
             }
@@ -358,7 +363,7 @@ impl Pattern {
                 let w = w + first;
                 let mut m = [0u64; LANES];
                 for (m, &start) in m.iter_mut().zip(start) {
-                    *m = self.bits[start + w];
+                    *m = self.bits[start as usize + w];
                 }
                 for l in 0..LANES {
                     let s = column[l];
