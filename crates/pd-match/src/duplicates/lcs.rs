@@ -32,20 +32,31 @@ pub(super) struct Symbols {
 
 impl Symbols {
     pub fn new<'a>(texts: impl Iterator<Item = &'a [char]>) -> Symbols {
+        // Ids in order of first appearance; ASCII characters, nearly all of them, are looked
+        // up in a table instead of hashed.
+        let mut ascii = [NONE; 128];
         let mut ids: HashMap<char, u32> = HashMap::new();
+        let mut alphabet = 0u32;
         let texts = texts
             .map(|t| {
                 t.iter()
-                    .map(|c| {
-                        let next = ids.len() as u32;
-                        *ids.entry(*c).or_insert(next)
+                    .map(|&c| {
+                        let slot = match ascii.get_mut(c as usize) {
+                            Some(slot) => slot,
+                            None => ids.entry(c).or_insert(NONE),
+                        };
+                        if *slot == NONE {
+                            *slot = alphabet;
+                            alphabet += 1;
+                        }
+                        *slot
                     })
                     .collect()
             })
             .collect();
         Symbols {
             texts,
-            alphabet: ids.len(),
+            alphabet: alphabet as usize,
         }
     }
 }
@@ -571,6 +582,16 @@ pub(super) mod tests {
             let limit = a.len() + b.len() - 2 * lcs + slack;
             proptest::prop_assert_eq!(Pattern::new(a, s.alphabet).lcs_within(b, limit), Some(lcs));
         }
+    }
+
+    #[test]
+    fn symbols_are_numbered_in_order_of_first_appearance() {
+        let s = symbols(&["ab€a", "€ßb", "", "ß\u{7f}\u{80}"]);
+        assert_eq!(s.texts[0], vec![0, 1, 2, 0]);
+        assert_eq!(s.texts[1], vec![2, 3, 1]);
+        assert!(s.texts[2].is_empty());
+        assert_eq!(s.texts[3], vec![3, 4, 5]);
+        assert_eq!(s.alphabet, 6);
     }
 
     #[test]
