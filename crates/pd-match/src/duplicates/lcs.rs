@@ -379,10 +379,12 @@ impl Pattern {
                 for l in 0..LANES {
                     let s = column[l];
                     let u = s & m[l];
-                    let t = s.wrapping_add(u);
-                    let t2 = t.wrapping_add(carry[l]);
-                    carry[l] = ((t < s) | (t2 < t)) as u64;
-                    column[l] = t2 | (s - u);
+                    let sum = s.wrapping_add(u).wrapping_add(carry[l]);
+                    // The carry out of `s + u + carry` is the majority of their top bits:
+                    // `(s & u) | ((s | u) & !sum)`, which is `u | (s & !sum)` as `u ⊆ s`
+                    // (no unsigned 64-bit comparison, which 256-bit vectors lack).
+                    carry[l] = (u | (s & !sum)) >> 63;
+                    column[l] = sum | (s - u);
                 }
             }
         }
