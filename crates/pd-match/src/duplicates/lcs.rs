@@ -32,20 +32,31 @@ pub(super) struct Symbols {
 
 impl Symbols {
     pub fn new<'a>(texts: impl Iterator<Item = &'a [char]>) -> Symbols {
+        // Ids in order of first appearance; ASCII characters, nearly all of them, are looked
+        // up in a table instead of hashed.
+        let mut ascii = [NONE; 128];
         let mut ids: HashMap<char, u32> = HashMap::new();
+        let mut alphabet = 0u32;
         let texts = texts
             .map(|t| {
                 t.iter()
-                    .map(|c| {
-                        let next = ids.len() as u32;
-                        *ids.entry(*c).or_insert(next)
+                    .map(|&c| {
+                        let slot = match ascii.get_mut(c as usize) {
+                            Some(slot) => slot,
+                            None => ids.entry(c).or_insert(NONE),
+                        };
+                        if *slot == NONE {
+                            *slot = alphabet;
+                            alphabet += 1;
+                        }
+                        *slot
                     })
                     .collect()
             })
             .collect();
         Symbols {
             texts,
-            alphabet: ids.len(),
+            alphabet: alphabet as usize,
         }
     }
 }
@@ -63,8 +74,9 @@ pub(super) struct Pattern {
     column: Vec<u64>,
     /// The DP columns of `lcs_lanes`, word by word, a lane per text.
     lanes: Vec<[u64; LANES]>,
-    /// `lcs_lanes`' match row of every lane at every step.
-    starts: Vec<[usize; LANES]>,
+    /// `lcs_lanes`' match row of every lane at every step (32-bit: half the bytes to
+    /// write and read per step).
+    starts: Vec<[u32; LANES]>,
     /// `lcs_lanes`' words to compute at every step: `first..end`.
     ranges: Vec<(u32, u32)>,
 }
@@ -236,8 +248,12 @@ impl Pattern {
     /// all-zero row.
     fn fill_starts(&mut self, mine: &[u32], lanes: &[Lane]) {
         let longest = lanes.iter().map(|o| o.text.len()).max().unwrap_or(0);
+        assert!(
+            u32::try_from(self.bits.len()).is_ok(),
+            "match rows addressable with 32 bits"
+        );
         self.starts.clear();
-        self.starts.resize(longest, [self.no_match; LANES]);
+        self.starts.resize(longest, [self.no_match as u32; LANES]);
         self.ranges.clear();
         self.ranges.resize(longest, (u32::MAX, 0));
         let words = self.words;
@@ -295,7 +311,7 @@ impl Pattern {
                         continue;
                     }
                 }
-                step[l] = row as usize * words;
+                step[l] = row * words as u32;
                 range.0 = range.0.min(lo_word as u32);
                 range.1 = range.1.max(end_word as u32);
             }
@@ -358,15 +374,17 @@ impl Pattern {
                 let w = w + first;
                 let mut m = [0u64; LANES];
                 for (m, &start) in m.iter_mut().zip(start) {
-                    *m = self.bits[start + w];
+                    *m = self.bits[start as usize + w];
                 }
                 for l in 0..LANES {
                     let s = column[l];
                     let u = s & m[l];
-                    let t = s.wrapping_add(u);
-                    let t2 = t.wrapping_add(carry[l]);
-                    carry[l] = ((t < s) | (t2 < t)) as u64;
-                    column[l] = t2 | (s - u);
+                    let sum = s.wrapping_add(u).wrapping_add(carry[l]);
+                    // The carry out of `s + u + carry` is the majority of their top bits:
+                    // `(s & u) | ((s | u) & !sum)`, which is `u | (s & !sum)` as `u ⊆ s`
+                    // (no unsigned 64-bit comparison, which 256-bit vectors lack).
+                    carry[l] = (u | (s & !sum)) >> 63;
+                    column[l] = sum | (s - u);
                 }
             }
         }
@@ -566,6 +584,16 @@ pub(super) mod tests {
             let limit = a.len() + b.len() - 2 * lcs + slack;
             proptest::prop_assert_eq!(Pattern::new(a, s.alphabet).lcs_within(b, limit), Some(lcs));
         }
+    }
+
+    #[test]
+    fn symbols_are_numbered_in_order_of_first_appearance() {
+        let s = symbols(&["ab€a", "€ßb", "", "ß\u{7f}\u{80}"]);
+        assert_eq!(s.texts[0], vec![0, 1, 2, 0]);
+        assert_eq!(s.texts[1], vec![2, 3, 1]);
+        assert!(s.texts[2].is_empty());
+        assert_eq!(s.texts[3], vec![3, 4, 5]);
+        assert_eq!(s.alphabet, 6);
     }
 
     #[test]
