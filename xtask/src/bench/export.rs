@@ -49,11 +49,21 @@ pub fn run(args: &[String]) -> Result<()> {
     let release = target_dir().join("release");
     let pd = release.join("pd");
     let dir = target_dir().join(format!("bench/export-{docs}-{size_kib}k"));
+    // Nothing is deleted before or between the timed runs: ext4 searches its inode tables
+    // for recently freed inodes (up to five minutes back) on every file it creates, which
+    // after removing a previous run's thousands of files made the same export take several
+    // times longer. Earlier runs are moved aside and removed when the bench is done.
+    let aside = target_dir().join(format!(
+        "bench/export-aside-{}",
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default()
+    ));
+    if dir.exists() {
+        std::fs::rename(&dir, &aside).with_context(|| format!("moving {} aside", dir.display()))?;
+    }
     let library = dir.join("library");
-    let export = dir.join("export");
-    let imported = dir.join("imported");
-    let backups = dir.join("backups");
-    let restored = dir.join("restored");
     let generated = run_json(
         Command::new(release.join("examples/bench_library"))
             .arg(&library)
@@ -71,13 +81,13 @@ pub fn run(args: &[String]) -> Result<()> {
     let (mut backup_runs, mut restore_runs) = (Vec::new(), Vec::new());
     for round in 1..=runs {
         println!("run {round} of {runs}:");
-        // The library is reused; every run starts from no export and no imported library.
-        for stale in [&export, &imported, &backups, &restored] {
-            if stale.exists() {
-                std::fs::remove_dir_all(stale)
-                    .with_context(|| format!("removing {}", stale.display()))?;
-            }
-        }
+        // The library is reused; every run starts from no export and no imported library,
+        // in folders of its own.
+        let round_dir = dir.join(format!("run-{round}"));
+        let export = round_dir.join("export");
+        let imported = round_dir.join("imported");
+        let backups = round_dir.join("backups");
+        let restored = round_dir.join("restored");
         std::fs::create_dir_all(&export)
             .with_context(|| format!("creating {}", export.display()))?;
         let full = timed(&pd, &library, &["export".as_ref(), export.as_os_str()])?;
@@ -208,6 +218,14 @@ pub fn run(args: &[String]) -> Result<()> {
         println!("(paperless-ngx 3.0.5 was measured on {PAPERLESS_DOCS} documents only)");
     }
 
+    for round in 1..=runs {
+        let round_dir = dir.join(format!("run-{round}"));
+        std::fs::remove_dir_all(&round_dir)
+            .with_context(|| format!("removing {}", round_dir.display()))?;
+    }
+    if aside.exists() {
+        std::fs::remove_dir_all(&aside).with_context(|| format!("removing {}", aside.display()))?;
+    }
     Ok(())
 }
 

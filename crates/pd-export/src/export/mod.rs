@@ -652,6 +652,8 @@ async fn collect(
         None
     };
     let naming = opts.naming.as_ref().unwrap_or(store.naming());
+    let mut all_notes = conn.notes_by_document().await?;
+    let mut all_instances = conn.custom_field_instances_by_document().await?;
     for chunk in ids.chunks(CONTENT_CHUNK) {
         let filter = DocumentFilter {
             trash: TrashFilter::Include,
@@ -690,15 +692,15 @@ async fn collect(
                 names.original.push_str(doc.storage_type.suffix());
                 names.thumbnail.push_str(doc.storage_type.suffix());
             }
-            let notes = conn
-                .notes(doc.id)
-                .await?
+            let notes = all_notes
+                .remove(&doc.id)
+                .unwrap_or_default()
                 .iter()
                 .map(records::note)
                 .collect();
-            let instances = conn
-                .custom_field_instances(doc.id)
-                .await?
+            let instances = all_instances
+                .remove(&doc.id)
+                .unwrap_or_default()
                 .iter()
                 .map(records::custom_field_instance)
                 .collect();
