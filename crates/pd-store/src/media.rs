@@ -153,37 +153,16 @@ pub fn sha256_bytes(bytes: &[u8]) -> String {
 /// Copies `src` to `dest` through a temporary file in `dest`'s folder and a rename,
 /// keeping `src`'s modification time. Parent folders are created.
 pub fn copy_atomic(src: &Path, dest: &Path) -> Result<()> {
-    let mut input = File::open(src).map_err(|e| Error::io("cannot open", src, e))?;
-    let mtime = input.metadata().and_then(|m| m.modified()).ok();
-    write_atomic_with(dest, |out| {
-        io::copy(&mut input, out)?;
-        if let Some(mtime) = mtime {
-            out.set_modified(mtime)?;
-        }
-        Ok(())
-    })
+    copy_staged(src, dest, true)?.replace()
 }
 
 /// Writes `bytes` to `dest` through a temporary file and a rename.
 pub fn write_atomic(dest: &Path, bytes: &[u8]) -> Result<()> {
-    write_atomic_with(dest, |out| out.write_all(bytes))
-}
-
-fn write_atomic_with(dest: &Path, fill: impl FnOnce(&mut File) -> io::Result<()>) -> Result<()> {
-    let dir = dest
-        .parent()
-        .ok_or_else(|| Error::Invalid(format!("{} has no parent folder", dest.display())))?;
-    fs::create_dir_all(dir).map_err(|e| Error::io("cannot create", dir, e))?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(TMP_PREFIX)
-        .tempfile_in(dir)
-        .map_err(|e| Error::io("cannot create a temporary file in", dir, e))?;
-    fill(tmp.as_file_mut())
-        .and_then(|()| tmp.as_file().sync_all())
-        .map_err(|e| Error::io("cannot write", dest, e))?;
-    tmp.persist(dest)
-        .map_err(|e| Error::io("cannot rename into", dest, e.error))?;
-    Ok(())
+    stage_with(dest, |out| {
+        out.write_all(bytes)?;
+        out.sync_all()
+    })?
+    .replace()
 }
 
 /// A file written under a temporary name beside its destination, not yet synced.
@@ -200,11 +179,6 @@ pub struct StagedFile {
 }
 
 impl StagedFile {
-    /// Where [`StagedFile::place`] puts it.
-    pub fn dest(&self) -> &Path {
-        &self.dest
-    }
-
     /// Bytes written.
     pub fn size(&self) -> u64 {
         self.size
@@ -250,7 +224,6 @@ pub const TMP_PREFIX: &str = ".pd-tmp-";
 /// The folder or the file cannot be created or written.
 pub fn stage_with(
     dest: &Path,
-    prefix: &str,
     fill: impl FnOnce(&mut File) -> io::Result<()>,
 ) -> Result<StagedFile> {
     let dir = dest
@@ -258,7 +231,7 @@ pub fn stage_with(
         .ok_or_else(|| Error::Invalid(format!("{} has no parent folder", dest.display())))?;
     fs::create_dir_all(dir).map_err(|e| Error::io("cannot create", dir, e))?;
     let mut tmp = tempfile::Builder::new()
-        .prefix(prefix)
+        .prefix(TMP_PREFIX)
         .tempfile_in(dir)
         .map_err(|e| Error::io("cannot create a temporary file in", dir, e))?;
     fill(tmp.as_file_mut()).map_err(|e| Error::io("cannot write", dest, e))?;
@@ -281,12 +254,19 @@ pub fn stage_with(
 ///
 /// `src` cannot be read, or the copy cannot be written.
 pub fn stage_copy(src: &Path, dest: &Path) -> Result<StagedFile> {
+    copy_staged(src, dest, false)
+}
+
+fn copy_staged(src: &Path, dest: &Path, sync: bool) -> Result<StagedFile> {
     let mut input = File::open(src).map_err(|e| Error::io("cannot open", src, e))?;
     let mtime = input.metadata().and_then(|m| m.modified()).ok();
-    stage_with(dest, TMP_PREFIX, |out| {
+    stage_with(dest, |out| {
         io::copy(&mut input, out)?;
         if let Some(mtime) = mtime {
             out.set_modified(mtime)?;
+        }
+        if sync {
+            out.sync_all()?;
         }
         Ok(())
     })

@@ -59,11 +59,27 @@ pub struct PdfPageSource {
     pub dpi: f32,
 }
 
-fn read(path: &Path) -> Result<Vec<u8>, ArchiveError> {
+pub(super) fn read(path: &Path) -> Result<Vec<u8>, ArchiveError> {
     std::fs::read(path).map_err(|source| ArchiveError::Read {
         path: path.to_owned(),
         source,
     })
+}
+
+/// Whether the PDF at `original` has a text layer of its own (is born digital).
+///
+/// # Errors
+///
+/// It cannot be read, is empty, or PDFium cannot open it (damaged, encrypted).
+pub(super) fn pdf_has_text(engine: &PdfEngine, original: &Path) -> Result<bool, ArchiveError> {
+    let bytes = read(original)?;
+    if bytes.is_empty() {
+        return Err(ArchiveError::Source(crate::ParseError::Empty {
+            path: original.to_owned(),
+        }));
+    }
+    let (text, _) = engine.extract_text(bytes, original)?;
+    Ok(!text.trim().is_empty())
 }
 
 impl PageSource for PdfPageSource {
@@ -71,14 +87,7 @@ impl PageSource for PdfPageSource {
         if doc.mime_type != "application/pdf" {
             return Ok(None);
         }
-        let bytes = read(original)?;
-        if bytes.is_empty() {
-            return Err(ArchiveError::Source(crate::ParseError::Empty {
-                path: original.to_owned(),
-            }));
-        }
-        let (text, _) = self.engine.extract_text(bytes, original)?;
-        let born_digital = !text.trim().is_empty();
+        let born_digital = pdf_has_text(&self.engine, original)?;
         Ok(Some(SourceInfo {
             born_digital,
             words_available: born_digital,

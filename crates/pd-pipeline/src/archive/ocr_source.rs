@@ -10,7 +10,7 @@ use std::path::Path;
 
 use pd_core::Document;
 
-use super::library::{PageSource, SourceInfo};
+use super::library::{PageSource, SourceInfo, pdf_has_text, read};
 use super::{ArchiveError, ArchiveWord, OwnedPage};
 use crate::ocr::{OcrPage, OcrWord};
 use crate::parse::{ParseError, ParseOptions, Parsed, is_raster_type, parse_document_with};
@@ -63,16 +63,9 @@ impl PageSource for OcrPageSource {
         if doc.mime_type != "application/pdf" {
             return Ok(None);
         }
-        let bytes = read(original)?;
-        if bytes.is_empty() {
-            return Err(ArchiveError::Source(ParseError::Empty {
-                path: original.to_owned(),
-            }));
-        }
         let engine = self.options.pdf_engine()?;
-        let (text, _) = engine.extract_text(bytes, original)?;
         Ok(Some(SourceInfo {
-            born_digital: !text.trim().is_empty(),
+            born_digital: pdf_has_text(&engine, original)?,
             words_available: true,
         }))
     }
@@ -90,13 +83,6 @@ impl PageSource for OcrPageSource {
         let parsed = parse_document_with(original, &options)?;
         parsed_pages(parsed, original, &options, self.dpi, each)
     }
-}
-
-fn read(path: &Path) -> Result<Vec<u8>, ArchiveError> {
-    std::fs::read(path).map_err(|source| ArchiveError::Read {
-        path: path.to_owned(),
-        source,
-    })
 }
 
 /// Hands the archive pages of a document parsed with
