@@ -10,6 +10,7 @@ use pd_core::{
 };
 use pd_store::db::PaperlessRecord;
 
+use crate::export::sink::path_key;
 use crate::manifest::{Fields, Record, models, parse_date};
 use crate::{Error, Result};
 
@@ -61,7 +62,8 @@ pub struct ImportData {
     /// manifest as it writes them ([`crate::import::ContentFeed`]), so memory does not
     /// grow with the export's text.
     pub defer_content: bool,
-    seen: HashSet<(String, String)>,
+    /// Every `(model, pk)` read, by [`path_key`] of both.
+    seen: HashSet<u128>,
     /// Custom field instances wait for every field to be known (split manifests).
     pending_instances: Vec<Record>,
 }
@@ -98,7 +100,7 @@ impl ImportData {
     /// Adds one record (decrypted already). Fails on a duplicate `(model, pk)`, a
     /// non-integer pk of a model pd maps, or a field of the wrong type.
     pub fn add(&mut self, record: Record) -> Result<()> {
-        let key = (record.model.clone(), record.pk.to_string());
+        let key = path_key(&format!("{}\0{}", record.model, record.pk));
         if !self.seen.insert(key) {
             return Err(Error::Invalid(format!(
                 "duplicate record: {} pk={} appears more than once in the manifest",

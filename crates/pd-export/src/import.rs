@@ -20,7 +20,7 @@ use crate::convert::{ExportedDocument, ImportData};
 use crate::crypt::Crypter;
 use crate::legacy::checksum::hash_file;
 use crate::manifest::read_records;
-use crate::plan::{self, PlannedDocument, Reused};
+use crate::plan::{self, Reused};
 use crate::source::{ExportSource, SourceKind, ZipLimits};
 use crate::{Error, Result};
 
@@ -128,27 +128,18 @@ pub fn read_export(source: &ExportSource, passphrase: Option<&str>) -> Result<Im
     Ok(data)
 }
 
-/// Resolves every document's files inside the export and checks their SHA-256s, in
-/// parallel. Returns `(original, archive, thumbnail)` per export id.
-pub(crate) type Resolved = HashMap<Id, (PathBuf, Option<PathBuf>, Option<PathBuf>)>;
+/// Finds a manifest path's file (inside the export, or the installation's media folder).
+pub(crate) type Resolve<'a> = &'a (dyn Fn(&str) -> Result<PathBuf> + Sync);
 
-/// One document's checked files, its SHA-256s (original, archive) where a file was
-/// hashed (legacy MD5 rows get SHA-256 ones), and how many files were checked against
-/// the manifest.
-type Checked = (
-    Id,
-    (PathBuf, Option<PathBuf>, Option<PathBuf>),
-    (Option<String>, Option<String>),
-    usize,
-);
+/// What checking one document's files found: its SHA-256s (original, archive) where a
+/// file was hashed (legacy MD5 rows get SHA-256 ones), and how many files were checked
+/// against the manifest.
+type Checked = ((Option<String>, Option<String>), usize);
 
 /// Checks a document's files: the original against its checksum (SHA-256, or MD5 for
 /// paperless-ngx 2 and older; a GnuPG-stored original only once `pd decrypt` can read
-/// it), the archive likewise. `resolve` finds a manifest path's file.
-pub(crate) fn check_document_files(
-    e: &ExportedDocument,
-    resolve: &dyn Fn(&str) -> Result<PathBuf>,
-) -> Result<Checked> {
+/// it), the archive likewise, the thumbnail's presence.
+pub(crate) fn check_document_files(e: &ExportedDocument, resolve: Resolve) -> Result<Checked> {
     let d = &e.document;
     let original = resolve(&e.file)?;
     let mut verified = 0;
@@ -173,70 +164,46 @@ pub(crate) fn check_document_files(
         checksum = Some(actual.sha256);
     }
     let mut archive_checksum = None;
-    let archive = match &e.archive {
-        None => None,
-        Some(name) => {
-            let path = resolve(name)?;
-            let actual = hash_file(&path)?;
-            match &d.archive_checksum {
-                Some(expected) if !actual.matches(expected) => {
-                    return Err(Error::Checksum {
-                        path: name.clone(),
-                        expected: expected.clone(),
-                        actual: actual.like(expected).to_owned(),
-                    });
-                }
-                Some(_) => verified += 1,
-                None => {}
+    if let Some(name) = &e.archive {
+        let actual = hash_file(&resolve(name)?)?;
+        match &d.archive_checksum {
+            Some(expected) if !actual.matches(expected) => {
+                return Err(Error::Checksum {
+                    path: name.clone(),
+                    expected: expected.clone(),
+                    actual: actual.like(expected).to_owned(),
+                });
             }
-            archive_checksum = Some(actual.sha256);
-            Some(path)
+            Some(_) => verified += 1,
+            None => {}
         }
-    };
-    let thumbnail = e.thumbnail.as_deref().map(resolve).transpose()?;
-    Ok((
-        d.id,
-        (original, archive, thumbnail),
-        (checksum, archive_checksum),
-        verified,
-    ))
+        archive_checksum = Some(actual.sha256);
+    }
+    if let Some(name) = &e.thumbnail {
+        resolve(name)?;
+    }
+    Ok(((checksum, archive_checksum), verified))
 }
 
-/// Checks every document's files in parallel (see [`check_document_files`]) and
-/// records the SHA-256s found.
-pub(crate) fn check_all_files(
-    docs: &mut [ExportedDocument],
-    resolve: &(dyn Fn(&str) -> Result<PathBuf> + Sync),
-) -> Result<(Resolved, usize)> {
-    let results: Vec<Result<Checked>> = docs
-        .par_iter()
-        .map(|e| check_document_files(e, resolve))
-        .collect();
-    let mut resolved = HashMap::with_capacity(results.len());
-    let mut verified = 0;
-    let mut computed = HashMap::new();
-    for r in results {
-        let (id, files, sums, n) = r?;
-        resolved.insert(id, files);
-        verified += n;
-        computed.insert(id, sums);
-    }
-    for e in docs.iter_mut() {
-        if let Some((checksum, archive)) = computed.remove(&e.document.id) {
+/// Checks every document's files in parallel (see [`check_document_files`]), records
+/// the SHA-256s found, and returns how many files were checked against the manifest. The
+/// first failing document (in manifest order) gives the error.
+pub(crate) fn check_all_files(docs: &mut [ExportedDocument], resolve: Resolve) -> Result<usize> {
+    let results: Vec<Result<usize>> = docs
+        .par_iter_mut()
+        .map(|e| {
+            let ((checksum, archive), verified) = check_document_files(e, resolve)?;
             if let Some(c) = checksum {
                 e.document.checksum = c;
             }
             if archive.is_some() {
                 e.document.archive_checksum = archive;
             }
-        }
-        e.document.checksum = e.document.checksum.to_ascii_lowercase();
-    }
-    Ok((resolved, verified))
-}
-
-fn check_files(source: &ExportSource, docs: &mut [ExportedDocument]) -> Result<(Resolved, usize)> {
-    check_all_files(docs, &|name| source.resolve(name))
+            e.document.checksum = e.document.checksum.to_ascii_lowercase();
+            Ok(verified)
+        })
+        .collect();
+    results.into_iter().sum()
 }
 
 /// Imports a paperless-ngx 3 (or pd) export — a directory or a ZIP, with or without
@@ -244,13 +211,14 @@ fn check_files(source: &ExportSource, docs: &mut [ExportedDocument]) -> Result<(
 pub async fn import(store: &Store, source: &Path, opts: &ImportOptions) -> Result<ImportReport> {
     let export = ExportSource::open(source, &opts.zip_limits, opts.work_dir.as_deref())?;
     let mut data = read_export(&export, opts.passphrase.as_deref())?;
-    let (resolved, files_verified) = check_files(&export, &mut data.documents)?;
+    let resolve = |name: &str| export.resolve(name);
+    let files_verified = check_all_files(&mut data.documents, &resolve)?;
 
     let version = export.metadata().and_then(|m| m.version.clone());
     write_import(
         store,
         data,
-        &resolved,
+        &resolve,
         files_verified,
         opts,
         (source.to_owned(), export.kind(), version),
@@ -325,7 +293,7 @@ impl ContentFeed {
 pub(crate) async fn write_import(
     store: &Store,
     mut data: ImportData,
-    resolved: &Resolved,
+    resolve: Resolve<'_>,
     files_verified: usize,
     opts: &ImportOptions,
     origin: (PathBuf, SourceKind, Option<String>),
@@ -365,7 +333,7 @@ pub(crate) async fn write_import(
     }
     let mut reused = Reused::default();
     let skipped = plan::remap(&mut tx, &mut data, opts.merge, &mut reused).await?;
-    let planned = plan::name_files(store, &mut tx, &mut data, resolved).await?;
+    plan::name_files(store, &mut tx, &mut data).await?;
 
     let mut report = ImportReport {
         source: origin.0,
@@ -374,7 +342,7 @@ pub(crate) async fn write_import(
         dry_run: opts.dry_run,
         merge: opts.merge,
         imported: ImportCounts {
-            documents: planned.len(),
+            documents: data.documents.len(),
             users: data.users.len(),
             correspondents: data.correspondents.len(),
             document_types: data.document_types.len(),
@@ -409,19 +377,25 @@ pub(crate) async fn write_import(
     let mut feed = match source {
         Some(source) if data.defer_content => Some(ContentFeed::start(
             source.manifests().to_vec(),
-            planned.iter().map(|d| d.export_id).collect(),
+            data.documents.iter().map(|d| d.export_id).collect(),
         )),
         _ => None,
     };
-    write_rows(&mut tx, &data, &planned, feed.as_mut(), &mut report).await?;
+    write_rows(&mut tx, &data, feed.as_mut(), &mut report).await?;
     drop(feed);
-    let mut placed: Vec<PathBuf> = Vec::new();
-    let targets = planned
-        .iter()
-        .flat_map(|d| d.files.iter().map(|f| f.target.clone()))
-        .collect();
-    crate::placing::begin(store, targets)?;
-    let result = place_files(&planned, &mut placed, &mut report);
+    let media = store.media();
+    crate::placing::begin(
+        store,
+        data.documents
+            .iter()
+            .map(|e| plan::document_files(media, e))
+            .flat_map(|files| match files {
+                Ok(files) => files.into_iter().map(|(_, target)| Ok(target)).collect(),
+                Err(e) => vec![Err(e)],
+            }),
+    )?;
+    let mut placed = 0;
+    let result = place_files(store, &data.documents, resolve, &mut placed, &mut report);
     let result = match result {
         Ok(()) => tx.commit().await.map_err(Error::from),
         Err(e) => {
@@ -430,7 +404,7 @@ pub(crate) async fn write_import(
         }
     };
     if let Err(e) = result {
-        remove_placed(store, &placed);
+        remove_placed(store, &data.documents, placed);
         crate::placing::end(store);
         return Err(e);
     }
@@ -441,7 +415,6 @@ pub(crate) async fn write_import(
 async fn write_rows<C>(
     tx: &mut pd_store::Conn<C>,
     data: &ImportData,
-    planned: &[PlannedDocument],
     mut feed: Option<&mut ContentFeed>,
     report: &mut ImportReport,
 ) -> Result<()>
@@ -466,7 +439,7 @@ where
     for f in &data.custom_fields {
         tx.import_custom_field(f).await?;
     }
-    for d in planned {
+    for d in &data.documents {
         let with_content;
         let document = match feed.as_deref_mut() {
             Some(feed) => {
@@ -513,32 +486,37 @@ where
 /// committed row never lacks its file, while a crash before the commit leaves only files
 /// the placing journal lists for removal.
 fn place_files(
-    planned: &[PlannedDocument],
-    placed: &mut Vec<PathBuf>,
+    store: &Store,
+    documents: &[ExportedDocument],
+    resolve: Resolve,
+    placed: &mut usize,
     report: &mut ImportReport,
 ) -> Result<()> {
     let mut dirs: std::collections::BTreeSet<PathBuf> = Default::default();
-    for d in planned {
-        for f in &d.files {
+    for e in documents {
+        for (source, target) in plan::document_files(store.media(), e)? {
+            let source = resolve(source)?;
             let appeared = || {
                 Error::Invalid(format!(
                     "{} appeared in the media folder during the import",
-                    f.target.display()
+                    target.display()
                 ))
             };
-            if f.target.exists() {
+            if target.exists() {
                 return Err(appeared());
             }
-            let staged = stage_copy(&f.source, &f.target)?;
+            let staged = stage_copy(&source, &target)?;
             let size = staged.size();
             staged.place().map_err(|e| match e {
                 pd_store::Error::Conflict(_) => appeared(),
                 e => e.into(),
             })?;
-            placed.push(f.target.clone());
+            *placed += 1;
             report.files_placed += 1;
             report.bytes_placed += size;
-            if let Some(dir) = f.target.parent() {
+            if let Some(dir) = target.parent()
+                && !dirs.contains(dir)
+            {
                 dirs.insert(dir.to_owned());
             }
         }
@@ -547,16 +525,23 @@ fn place_files(
     Ok(())
 }
 
-/// Undoes [`place_files`]: removes the files and the folders that became empty.
-fn remove_placed(store: &Store, placed: &[PathBuf]) {
+/// Undoes [`place_files`]: removes the first `placed` files and the folders that became
+/// empty.
+fn remove_placed(store: &Store, documents: &[ExportedDocument], placed: usize) {
     let media = store.media();
     let roots = [
         media.originals_dir(),
         media.archive_dir(),
         media.thumbnails_dir(),
     ];
-    for path in placed {
-        let _ = std::fs::remove_file(path);
+    let targets = documents
+        .iter()
+        .filter_map(|e| plan::document_files(media, e).ok())
+        .flatten()
+        .map(|(_, target)| target)
+        .take(placed);
+    for path in targets {
+        let _ = std::fs::remove_file(&path);
         if let (Some(dir), Some(root)) = (path.parent(), roots.iter().find(|r| path.starts_with(r)))
         {
             delete_empty_directories(dir, root);

@@ -8,6 +8,7 @@
 //! before it does anything else.
 
 use std::collections::HashSet;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use pd_store::Store;
@@ -28,21 +29,27 @@ fn journal_path(store: &Store) -> PathBuf {
     store.config().data_dir.join(JOURNAL_FILE)
 }
 
-/// Records the files about to be placed. The caller holds the media lock.
-pub(crate) fn begin(store: &Store, files: Vec<PathBuf>) -> Result<()> {
-    let bytes = serde_json::to_vec(&Journal { files })
-        .map_err(|e| Error::Invalid(format!("cannot write the import journal: {e}")))?;
+/// Records the files about to be placed (written as they come, never all in memory).
+/// The caller holds the media lock.
+pub(crate) fn begin(store: &Store, files: impl IntoIterator<Item = Result<PathBuf>>) -> Result<()> {
     // A fixed temporary name rather than a random one: a write killed halfway leaves a
     // file the next import overwrites and renames away, never a stray one.
     let path = journal_path(store);
     let tmp = path.with_extension("json.tmp");
-    let write = || -> std::io::Result<()> {
-        let mut file = std::fs::File::create(&tmp)?;
-        std::io::Write::write_all(&mut file, &bytes)?;
-        file.sync_all()?;
-        std::fs::rename(&tmp, &path)
-    };
-    write().map_err(|e| Error::io("cannot write", &path, e))?;
+    let io = |e| Error::io("cannot write", &path, e);
+    let mut out = std::io::BufWriter::new(std::fs::File::create(&tmp).map_err(io)?);
+    out.write_all(b"{\"files\":[").map_err(io)?;
+    for (i, file) in files.into_iter().enumerate() {
+        if i > 0 {
+            out.write_all(b",").map_err(io)?;
+        }
+        serde_json::to_writer(&mut out, &file?)
+            .map_err(|e| Error::Invalid(format!("cannot write the import journal: {e}")))?;
+    }
+    out.write_all(b"]}").map_err(io)?;
+    let file = out.into_inner().map_err(|e| io(e.into_error()))?;
+    file.sync_all().map_err(io)?;
+    std::fs::rename(&tmp, &path).map_err(io)?;
     Ok(())
 }
 

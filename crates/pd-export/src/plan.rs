@@ -6,30 +6,43 @@ use std::collections::{HashMap, HashSet};
 use std::ops::DerefMut;
 use std::path::PathBuf;
 
-use pd_core::{CustomFieldValue, Document, Id};
+use pd_core::{CustomFieldValue, Id};
 use pd_store::db::IdTable;
+use pd_store::media::Media;
 use pd_store::naming::{FilenameContext, MAX_PATH_CHARS, generate_unique_filename_with};
 use pd_store::{Conn, DocumentFilter, Store, TrashFilter};
 use sqlx::AnyConnection;
 
-use crate::convert::ImportData;
+use crate::convert::{ExportedDocument, ImportData};
+use crate::export::sink::path_key;
 use crate::source::check_relative;
 use crate::{Error, Result};
 
-/// One document's files: where they are in the export, where they go in the media folder.
-#[derive(Debug, Clone)]
-pub(crate) struct FilePlan {
-    pub source: PathBuf,
-    pub target: PathBuf,
-}
-
-/// A document ready to be written, with its files.
-#[derive(Debug, Clone)]
-pub(crate) struct PlannedDocument {
-    /// The document's pk in the export.
-    pub export_id: Id,
-    pub document: Document,
-    pub files: Vec<FilePlan>,
+/// A named document's files, in the order they are placed: the original, the archive
+/// (when the export has one), the thumbnail (likewise), each as its path in the export
+/// and where it goes in the media folder.
+pub(crate) fn document_files<'a>(
+    media: &Media,
+    e: &'a ExportedDocument,
+) -> Result<Vec<(&'a str, PathBuf)>> {
+    let d = &e.document;
+    let mut files = Vec::with_capacity(3);
+    if let Some(name) = &d.filename {
+        files.push((
+            e.file.as_str(),
+            pd_store::media::join_inside(&media.originals_dir(), name)?,
+        ));
+    }
+    if let (Some(name), Some(source)) = (&d.archive_filename, &e.archive) {
+        files.push((
+            source.as_str(),
+            pd_store::media::join_inside(&media.archive_dir(), name)?,
+        ));
+    }
+    if let Some(source) = &e.thumbnail {
+        files.push((source.as_str(), media.thumbnail_path(d)));
+    }
+    Ok(files)
 }
 
 /// Old id → new id for one kind of object.
@@ -323,8 +336,7 @@ pub(crate) async fn name_files<C: DerefMut<Target = AnyConnection> + Send>(
     store: &Store,
     conn: &mut Conn<C>,
     data: &mut ImportData,
-    resolved: &HashMap<Id, (PathBuf, Option<PathBuf>, Option<PathBuf>)>,
-) -> Result<Vec<PlannedDocument>> {
+) -> Result<()> {
     let media = store.media();
     let existing = conn
         .documents(&DocumentFilter {
@@ -332,23 +344,21 @@ pub(crate) async fn name_files<C: DerefMut<Target = AnyConnection> + Send>(
             ids: None,
         })
         .await?;
-    let mut taken_originals: HashSet<String> =
-        existing.iter().filter_map(|d| d.filename.clone()).collect();
-    let mut taken_archives: HashSet<String> = existing
+    let mut taken_originals: HashSet<u128> = existing
         .iter()
-        .filter_map(|d| d.archive_filename.clone())
+        .filter_map(|d| d.filename.as_deref().map(path_key))
         .collect();
+    let mut taken_archives: HashSet<u128> = existing
+        .iter()
+        .filter_map(|d| d.archive_filename.as_deref().map(path_key))
+        .collect();
+    drop(existing);
     let correspondents = conn.correspondents().await?;
     let document_types = conn.document_types().await?;
     let storage_paths = conn.storage_paths().await?;
     let tags = conn.tags().await?;
     let users = conn.users().await?;
-    let mut planned = Vec::with_capacity(data.documents.len());
     for e in &mut data.documents {
-        let (original, archive, thumbnail) =
-            resolved.get(&e.document.id).cloned().ok_or_else(|| {
-                Error::Invalid("internal: a document's files were not checked".into())
-            })?;
         let mut ctx = FilenameContext::new(e.document.clone());
         let d = &e.document;
         ctx.correspondent = d.correspondent.and_then(|id| {
@@ -401,14 +411,10 @@ pub(crate) async fn name_files<C: DerefMut<Target = AnyConnection> + Send>(
                 format!("{plain}{suffix}")
             },
         );
-        let mut files = vec![FilePlan {
-            source: original,
-            target: pd_store::media::join_inside(&originals_dir, &filename)?,
-        }];
         let doc = &mut e.document;
         doc.filename = Some(filename);
-        match archive {
-            Some(source) => {
+        match &e.archive {
+            Some(_) => {
                 let archive_dir = media.archive_dir();
                 let name = choose(
                     doc.archive_filename.as_deref(),
@@ -421,10 +427,6 @@ pub(crate) async fn name_files<C: DerefMut<Target = AnyConnection> + Send>(
                         .path
                     },
                 );
-                files.push(FilePlan {
-                    source,
-                    target: pd_store::media::join_inside(&archive_dir, &name)?,
-                });
                 doc.archive_filename = Some(name);
             }
             None => {
@@ -438,40 +440,29 @@ pub(crate) async fn name_files<C: DerefMut<Target = AnyConnection> + Send>(
                 doc.archive_checksum = None;
             }
         }
-        if let Some(source) = thumbnail {
-            files.push(FilePlan {
-                source,
-                target: media.thumbnail_path(doc),
-            });
-        }
-        for f in &files {
-            if f.target.exists() {
+        for (_, target) in document_files(media, e)? {
+            if target.exists() {
                 return Err(Error::Invalid(format!(
                     "{} already exists in the media folder; nothing was imported",
-                    f.target.display()
+                    target.display()
                 )));
             }
         }
-        planned.push(PlannedDocument {
-            export_id: e.export_id,
-            document: doc.clone(),
-            files,
-        });
     }
-    Ok(planned)
+    Ok(())
 }
 
 /// The export's name when safe and free, else a generated one; marks it taken.
 fn choose(
     exported: Option<&str>,
-    taken: &mut HashSet<String>,
+    taken: &mut HashSet<u128>,
     on_disk: &dyn Fn(&str) -> bool,
     generate: impl FnOnce() -> String,
 ) -> String {
     let usable = exported.filter(|name| {
         check_relative(name).is_ok()
             && name.chars().count() <= MAX_PATH_CHARS
-            && !taken.contains(*name)
+            && !taken.contains(&path_key(name))
             && !on_disk(name)
     });
     let name = match usable {
@@ -479,7 +470,7 @@ fn choose(
         None => {
             let mut name = generate();
             let mut n = 1;
-            while taken.contains(&name) {
+            while taken.contains(&path_key(&name)) {
                 // The generator checks the disk only; names planned in this import count too.
                 // A GnuPG-stored original's `.gpg` stays last: the counter goes before
                 // the real extension (`a_01.pdf.gpg`).
@@ -496,6 +487,6 @@ fn choose(
             name
         }
     };
-    taken.insert(name.clone());
+    taken.insert(path_key(&name));
     name
 }

@@ -26,7 +26,8 @@ use pd_store::Store;
 use pd_store::naming::NamingOptions;
 use serde::{Deserialize, Serialize};
 
-use crate::export::sink::{CHECKSUMS_FILE, Checksums, FileSum};
+use crate::export::sink::{ByteCount, CHECKSUMS_FILE, ChecksumsWriter, FileSum};
+use crate::export::spool::{Spool, bytes_path, path_bytes};
 use crate::export::{self, ExportOptions, Prepared};
 use crate::manifest::{MANIFEST_FILE, METADATA_FILE};
 use crate::{Error, Result};
@@ -249,20 +250,53 @@ pub async fn backup(
     };
     let Prepared {
         report,
-        files,
         metadata,
-        manifest,
+        mut plan,
     } = export::prepare(store, &export_opts, None).await?;
-    // The manifest goes to a temporary file beside the backup first: its size is
-    // declared before the first member is written, and it need not fit in memory.
+    // First pass: the manifest goes to a temporary file beside the backup (its size is
+    // declared before the first member is written, and it need not fit in memory), the
+    // files to copy to a list on disk, with their sizes.
     let manifest_file = tempfile::Builder::new()
         .prefix(archive::TMP_PREFIX)
         .suffix(".json")
         .tempfile_in(&dir)
         .map_err(|e| Error::io("cannot create a temporary file in", &dir, e))?;
+    let mut files: Spool<4> = Spool::new_in(&dir)?;
+    // The checksums file's size too is declared: SHA-256s are always 64 hex digits, so
+    // it is the size of the same file with zeros for them.
+    let zero = "0".repeat(64);
+    let mut placeholder = ChecksumsWriter::new(ByteCount::default()).map_err(sums_err)?;
+    let mut declared = 0u64;
+    let mut declare = |rel: &str, size: u64| -> Result<()> {
+        declared += size;
+        placeholder
+            .add(
+                rel,
+                &FileSum {
+                    sha256: zero.clone(),
+                    size,
+                },
+            )
+            .map_err(sums_err)
+    };
     {
         let mut out = std::io::BufWriter::new(manifest_file.as_file());
-        manifest.write(store, &mut out).await?;
+        plan.write(store, &mut out, |item| {
+            for f in item.files {
+                let size = std::fs::metadata(&f.source)
+                    .map_err(|e| Error::io("cannot read", &f.source, e))?
+                    .len();
+                declare(&f.rel, size)?;
+                files.push([
+                    f.rel.as_bytes(),
+                    path_bytes(&f.source),
+                    f.checksum.as_deref().unwrap_or_default().as_bytes(),
+                    &size.to_le_bytes(),
+                ])?;
+            }
+            Ok(())
+        })
+        .await?;
         std::io::Write::flush(&mut out)
             .map_err(|e| Error::io("cannot write", manifest_file.path(), e))?;
     }
@@ -271,34 +305,9 @@ pub async fn backup(
         .metadata()
         .map_err(|e| Error::io("cannot read", manifest_file.path(), e))?
         .len();
-
-    // Every member's size before the first byte is written, so the header can declare
-    // them: the checksums file's size too, as SHA-256s are always 64 hex digits.
-    let mut sizes = Vec::with_capacity(files.len());
-    let mut placeholder = Checksums {
-        format: Checksums::FORMAT.into(),
-        files: Default::default(),
-    };
-    let zero = "0".repeat(64);
-    let mut declare = |rel: &str, size: u64| {
-        placeholder.files.insert(
-            rel.to_owned(),
-            FileSum {
-                sha256: zero.clone(),
-                size,
-            },
-        );
-    };
-    for f in &files {
-        let size = std::fs::metadata(&f.source)
-            .map_err(|e| Error::io("cannot read", &f.source, e))?
-            .len();
-        declare(&f.rel, size);
-        sizes.push(size);
-    }
-    declare(METADATA_FILE, metadata.len() as u64);
-    declare(MANIFEST_FILE, manifest_size);
-    let checksums_size = export::checksums_json(&placeholder)?.len() as u64;
+    declare(METADATA_FILE, metadata.len() as u64)?;
+    declare(MANIFEST_FILE, manifest_size)?;
+    let checksums_size = placeholder.finish().map_err(sums_err)?.0;
     let header = BackupHeader {
         format: FORMAT.into(),
         pd_version: env!("CARGO_PKG_VERSION").into(),
@@ -307,48 +316,50 @@ pub async fn backup(
             .format(&time::format_description::well_known::Rfc3339)
             .map_err(|e| Error::Invalid(format!("cannot format the time: {e}")))?,
         documents: report.documents,
-        files: placeholder.files.len() + 1,
-        bytes: placeholder.files.values().map(|s| s.size).sum::<u64>() + checksums_size,
+        files: files.len + 3,
+        bytes: declared + checksums_size,
     };
 
+    // Second pass: the members, their checksums listed in a temporary file.
     let total = header.files as u64;
     let mut out = ArchiveWriter::create(&dest)?;
     out.add_header(&header)?;
-    let mut sums = Checksums {
-        format: Checksums::FORMAT.into(),
-        files: Default::default(),
-    };
-    for (f, size) in files.iter().zip(sizes) {
-        let sum = out.add_file(&f.rel, &f.source, size)?;
-        if let Some(expected) = &f.checksum
-            && !expected.eq_ignore_ascii_case(&sum.sha256)
-        {
+    let sums_file = tempfile::Builder::new()
+        .prefix(archive::TMP_PREFIX)
+        .suffix(".json")
+        .tempfile_in(&dir)
+        .map_err(|e| Error::io("cannot create a temporary file in", &dir, e))?;
+    let mut sums =
+        ChecksumsWriter::new(std::io::BufWriter::new(sums_file.as_file())).map_err(sums_err)?;
+    let mut files = files.read()?;
+    while let Some([rel, source, checksum, size]) = files.next_record()? {
+        let rel = String::from_utf8_lossy(&rel);
+        let source = bytes_path(source);
+        let size = u64::from_le_bytes(
+            size.try_into()
+                .map_err(|_| Error::Invalid("internal: a listed file has no size".into()))?,
+        );
+        let sum = out.add_file(&rel, &source, size)?;
+        if !checksum.is_empty() && !checksum.eq_ignore_ascii_case(sum.sha256.as_bytes()) {
             return Err(Error::Invalid(format!(
-                "{} does not match the library's SHA-256 ({expected}, the file has {}): \
+                "{} does not match the library's SHA-256 ({}, the file has {}): \
                  run `pd sanity`; no backup was written",
-                f.source.display(),
+                source.display(),
+                String::from_utf8_lossy(&checksum),
                 sum.sha256
             )));
         }
-        sums.files.insert(f.rel.clone(), sum);
+        sums.add(&rel, &sum).map_err(sums_err)?;
         progress(out.members as u64, total);
     }
-    sums.files.insert(
-        METADATA_FILE.into(),
-        out.add_bytes(METADATA_FILE, &metadata)?,
-    );
-    sums.files.insert(
-        MANIFEST_FILE.into(),
-        out.add_file(MANIFEST_FILE, manifest_file.path(), manifest_size)?,
-    );
-    let checksums = export::checksums_json(&sums)?;
-    if checksums.len() as u64 != checksums_size {
-        return Err(Error::Invalid(format!(
-            "internal: {CHECKSUMS_FILE} is {} bytes, {checksums_size} were declared",
-            checksums.len()
-        )));
-    }
-    out.add_bytes(CHECKSUMS_FILE, &checksums)?;
+    let metadata_sum = out.add_bytes(METADATA_FILE, &metadata)?;
+    sums.add(METADATA_FILE, &metadata_sum).map_err(sums_err)?;
+    let manifest_sum = out.add_file(MANIFEST_FILE, manifest_file.path(), manifest_size)?;
+    sums.add(MANIFEST_FILE, &manifest_sum).map_err(sums_err)?;
+    sums.finish()
+        .and_then(|mut w| std::io::Write::flush(&mut w))
+        .map_err(sums_err)?;
+    out.add_file(CHECKSUMS_FILE, sums_file.path(), checksums_size)?;
     progress(total, total);
     let archive_bytes = out.commit()?;
     Ok(BackupReport {
@@ -359,4 +370,8 @@ pub async fn backup(
         leftovers_removed,
         warnings: report.warnings,
     })
+}
+
+fn sums_err(e: std::io::Error) -> Error {
+    Error::io("cannot write", Path::new(CHECKSUMS_FILE), e)
 }

@@ -10,12 +10,13 @@
 
 pub mod records;
 pub mod sink;
+pub(crate) mod spool;
 
 use std::collections::{HashMap, HashSet};
-use std::io::Write;
+use std::io::{BufWriter, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
-use pd_core::{Document, Id};
+use pd_core::{CustomFieldInstance, Id, Note};
 use pd_store::Store;
 use pd_store::db::{DocumentFilter, TrashFilter};
 use serde::Serialize;
@@ -25,7 +26,7 @@ use crate::crypt::{self, Crypter, ENCRYPTED_FIELDS};
 use crate::manifest::{self, CryptoParams, MANIFEST_FILE, METADATA_FILE};
 use crate::{Error, Result};
 use records::OutRecord;
-use sink::{CHECKSUMS_FILE, Checksums, DirSink, FileSum, Sink, ZipSink};
+use sink::{CHECKSUMS_FILE, ChecksumsWriter, DirSink, ZipSink};
 
 /// The version `metadata.json` names: the paperless-ngx release whose manifest schema
 /// pd writes, so its importer raises no "Version mismatch" warning.
@@ -161,167 +162,257 @@ impl ExportNames {
     }
 }
 
-/// One document with everything exported alongside it. Its content is not kept: the
-/// manifest is written in chunks of documents whose content is read again then, so
-/// memory does not grow with the library's text.
-struct DocumentOut {
-    /// The document, its content left empty.
-    doc: Document,
-    names: ExportNames,
-    notes: Vec<OutRecord>,
-    instances: Vec<OutRecord>,
+/// One document as an export writes it.
+pub(crate) struct DocumentItem {
+    /// Its record, content and `__exported_*` keys included.
+    pub record: OutRecord,
+    /// With `-sm`: its own manifest (its record, notes and custom field values), as
+    /// path and bytes.
+    pub split: Option<(String, Vec<u8>)>,
+    /// Its files.
+    pub files: Vec<PlannedFile>,
 }
 
-impl DocumentOut {
-    /// The document's record with `content` and the `__exported_*` keys.
-    fn record(&self, content: String, opts: &ManifestFlags) -> OutRecord {
-        let mut record = records::document(&self.doc);
-        if let Some(v) = record.field_mut("content") {
-            *v = Value::String(content);
-        }
-        record.set_extra(
-            "__exported_file_name__",
-            Value::String(self.names.original.clone()),
-        );
-        if !opts.no_thumbnail {
-            record.set_extra(
-                "__exported_thumbnail_name__",
-                Value::String(self.names.thumbnail.clone()),
-            );
-        }
-        if !opts.no_archive && self.doc.archive_filename.is_some() {
-            record.set_extra(
-                "__exported_archive_name__",
-                Value::String(self.names.archive.clone()),
-            );
-        }
-        record
-    }
-}
-
-/// The export flags that shape document records.
+/// The export flags that shape document records and their files.
 #[derive(Debug, Clone, Copy)]
-struct ManifestFlags {
+struct DocumentFlags {
     no_thumbnail: bool,
     no_archive: bool,
     split: bool,
+    folder_prefix: bool,
+    data_only: bool,
 }
 
-/// Documents whose content is read from the database at once while a manifest is
-/// written.
-const CONTENT_CHUNK: usize = 256;
+/// Documents read from the database at once.
+const CHUNK: usize = 256;
 
-/// Everything a manifest holds, ready to be streamed: the records before the documents
-/// (notes and custom field values included unless split), the documents without their
-/// content, and the records after them.
-pub(crate) struct ManifestPlan {
+/// The documents to export, walked a chunk at a time: nothing of a document is kept once
+/// it is written, so memory does not grow with the library but for the names taken
+/// (16 bytes a document).
+struct DocumentWalk {
+    ids: Vec<Id>,
+    flags: DocumentFlags,
+    correspondents: HashMap<Id, String>,
+    /// With `-f`: the objects file names are made of.
+    lookup: Option<pd_store::FilenameLookup>,
+    naming: pd_store::naming::NamingOptions,
+    /// With `-sm`: each document's notes and custom field values.
+    notes: HashMap<Id, Vec<Note>>,
+    instances: HashMap<Id, Vec<CustomFieldInstance>>,
+}
+
+impl DocumentWalk {
+    /// Calls `each` with every document, in id order.
+    async fn run(
+        &mut self,
+        store: &Store,
+        mut each: impl FnMut(DocumentItem) -> Result<()>,
+    ) -> Result<()> {
+        let mut conn = store.db().conn().await?;
+        let media = store.media();
+        let flags = self.flags;
+        let mut used: HashSet<u128> = HashSet::with_capacity(self.ids.len());
+        for chunk in self.ids.chunks(CHUNK) {
+            let filter = DocumentFilter {
+                trash: TrashFilter::Include,
+                ids: Some(chunk.to_vec()),
+            };
+            let mut docs = conn.documents(&filter).await?;
+            docs.sort_unstable_by_key(|d| d.id);
+            for doc in docs {
+                let ctx = match &self.lookup {
+                    Some(lookup) => {
+                        Some(store.filename_context_with(&mut conn, &doc, lookup).await?)
+                    }
+                    None => None,
+                };
+                let mut counter = 0;
+                let base = loop {
+                    let candidate = match &ctx {
+                        Some(ctx) => {
+                            pd_store::naming::generate_filename(ctx, &self.naming, counter, false)
+                                .path
+                        }
+                        None => pd_store::naming::public_filename(
+                            &doc,
+                            doc.correspondent
+                                .and_then(|c| self.correspondents.get(&c))
+                                .map(String::as_str),
+                            false,
+                            counter,
+                            None,
+                        ),
+                    };
+                    if used.insert(sink::path_key(&candidate)) {
+                        break candidate;
+                    }
+                    counter += 1;
+                };
+                let mut names = ExportNames::new(&base, flags.folder_prefix);
+                if doc.is_encrypted() {
+                    names.original.push_str(doc.storage_type.suffix());
+                    names.thumbnail.push_str(doc.storage_type.suffix());
+                }
+
+                let mut files = Vec::new();
+                if !flags.data_only {
+                    // A GnuPG-stored original's checksum is of the plain bytes: nothing to
+                    // compare.
+                    files.push(PlannedFile {
+                        rel: names.original.clone(),
+                        source: media.original_path(&doc)?,
+                        checksum: (!doc.is_encrypted()).then(|| doc.checksum.clone()),
+                    });
+                    if !flags.no_thumbnail {
+                        files.push(PlannedFile {
+                            rel: names.thumbnail.clone(),
+                            source: media.thumbnail_path(&doc),
+                            checksum: None,
+                        });
+                    }
+                    if !flags.no_archive
+                        && let Some(path) = media.archive_path(&doc)?
+                    {
+                        files.push(PlannedFile {
+                            rel: names.archive.clone(),
+                            source: path,
+                            checksum: doc.archive_checksum.clone(),
+                        });
+                    }
+                }
+
+                let mut record = records::document(&doc);
+                record.set_extra(
+                    "__exported_file_name__",
+                    Value::String(names.original.clone()),
+                );
+                if !flags.no_thumbnail {
+                    record.set_extra(
+                        "__exported_thumbnail_name__",
+                        Value::String(names.thumbnail.clone()),
+                    );
+                }
+                if !flags.no_archive && doc.archive_filename.is_some() {
+                    record.set_extra(
+                        "__exported_archive_name__",
+                        Value::String(names.archive.clone()),
+                    );
+                }
+                let split = if flags.split {
+                    let notes: Vec<OutRecord> = self
+                        .notes
+                        .remove(&doc.id)
+                        .unwrap_or_default()
+                        .iter()
+                        .map(records::note)
+                        .collect();
+                    let instances: Vec<OutRecord> = self
+                        .instances
+                        .remove(&doc.id)
+                        .unwrap_or_default()
+                        .iter()
+                        .map(records::custom_field_instance)
+                        .collect();
+                    let bytes = records::manifest_bytes(
+                        std::iter::once(&record).chain(&notes).chain(&instances),
+                    );
+                    Some((names.manifest, bytes))
+                } else {
+                    None
+                };
+                each(DocumentItem {
+                    record,
+                    split,
+                    files,
+                })?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Writes a manifest's records, in paperless-ngx's byte format, in large writes.
+struct ManifestWriter<'a> {
+    out: &'a mut (dyn Write + Send),
+    buf: Vec<u8>,
+    first: bool,
+}
+
+impl<'a> ManifestWriter<'a> {
+    const FLUSH_AT: usize = 1 << 20;
+
+    fn new(out: &'a mut (dyn Write + Send)) -> ManifestWriter<'a> {
+        ManifestWriter {
+            out,
+            buf: Vec::with_capacity(Self::FLUSH_AT + 64 * 1024),
+            first: true,
+        }
+    }
+
+    fn put(&mut self, r: &OutRecord) -> Result<()> {
+        self.buf
+            .extend_from_slice(if self.first { b"[" } else { b",\n" });
+        self.first = false;
+        r.write_to(&mut self.buf);
+        if self.buf.len() >= Self::FLUSH_AT {
+            self.out
+                .write_all(&self.buf)
+                .map_err(write_err(MANIFEST_FILE))?;
+            self.buf.clear();
+        }
+        Ok(())
+    }
+
+    fn finish(mut self) -> Result<()> {
+        if self.first {
+            self.buf.push(b'[');
+        }
+        self.buf.extend_from_slice(b"\n]");
+        self.out
+            .write_all(&self.buf)
+            .map_err(write_err(MANIFEST_FILE))
+    }
+}
+
+/// Everything an export writes but `metadata.json`, ready to be streamed: the records
+/// before the documents (notes and custom field values included unless split), the
+/// documents, and the records after them.
+pub(crate) struct ExportPlan {
     head: Vec<OutRecord>,
-    docs: Vec<DocumentOut>,
+    documents: DocumentWalk,
     tail: Vec<OutRecord>,
-    flags: ManifestFlags,
 }
 
 fn write_err(rel: &str) -> impl FnOnce(std::io::Error) -> Error + '_ {
     move |e| Error::io("cannot write", Path::new(rel), e)
 }
 
-impl ManifestPlan {
-    /// The contents of `docs[range]`, read again from the database.
-    async fn contents(&self, store: &Store, range: std::ops::Range<usize>) -> Result<Vec<String>> {
-        let docs = &self.docs[range];
-        let ids: Vec<Id> = docs.iter().map(|d| d.doc.id).collect();
-        let mut fresh: HashMap<Id, String> = store
-            .db()
-            .conn()
-            .await?
-            .documents(&DocumentFilter {
-                trash: TrashFilter::Include,
-                ids: Some(ids),
-            })
-            .await?
-            .into_iter()
-            .map(|d| (d.id, d.content))
-            .collect();
-        docs.iter()
-            .map(|d| {
-                fresh.remove(&d.doc.id).ok_or_else(|| {
-                    Error::Invalid(format!(
-                        "document {} was deleted while the export ran; run it again",
-                        d.doc.id
-                    ))
-                })
-            })
-            .collect()
-    }
-
-    fn chunks(&self) -> impl Iterator<Item = std::ops::Range<usize>> + use<> {
-        let n = self.docs.len();
-        (0..n)
-            .step_by(CONTENT_CHUNK)
-            .map(move |start| start..(start + CONTENT_CHUNK).min(n))
-    }
-
-    /// Writes `manifest.json` to `out`, in paperless-ngx's byte format.
-    pub(crate) async fn write(&self, store: &Store, out: &mut (dyn Write + Send)) -> Result<()> {
-        const FLUSH_AT: usize = 1 << 20;
-        let mut buf: Vec<u8> = Vec::with_capacity(FLUSH_AT + 64 * 1024);
-        let mut first = true;
-        let mut put = |r: &OutRecord, buf: &mut Vec<u8>| {
-            buf.extend_from_slice(if first { b"[" } else { b",\n" });
-            first = false;
-            r.write_to(buf);
-        };
-        for r in &self.head {
-            put(r, &mut buf);
-            if buf.len() >= FLUSH_AT {
-                out.write_all(&buf).map_err(write_err(MANIFEST_FILE))?;
-                buf.clear();
-            }
-        }
-        if !self.flags.split {
-            for range in self.chunks() {
-                let contents = self.contents(store, range.clone()).await?;
-                for (d, content) in self.docs[range].iter().zip(contents) {
-                    put(&d.record(content, &self.flags), &mut buf);
-                    if buf.len() >= FLUSH_AT {
-                        out.write_all(&buf).map_err(write_err(MANIFEST_FILE))?;
-                        buf.clear();
-                    }
-                }
-            }
-        }
-        for r in &self.tail {
-            put(r, &mut buf);
-        }
-        if first {
-            buf.push(b'[');
-        }
-        buf.extend_from_slice(b"\n]");
-        out.write_all(&buf).map_err(write_err(MANIFEST_FILE))?;
-        Ok(())
-    }
-
-    /// With `-sm`: every document's own manifest (its record, notes and custom field
-    /// values), as path and bytes, a chunk of documents at a time.
-    pub(crate) async fn each_split(
-        &self,
+impl ExportPlan {
+    /// Writes `manifest.json` to `out` while it walks the documents, and hands every
+    /// document (its files, its split manifest) to `each` on the way.
+    pub(crate) async fn write(
+        &mut self,
         store: &Store,
-        mut each: impl FnMut(&str, &[u8]) -> Result<()>,
+        out: &mut (dyn Write + Send),
+        mut each: impl FnMut(DocumentItem) -> Result<()>,
     ) -> Result<()> {
-        if !self.flags.split {
-            return Ok(());
+        let mut manifest = ManifestWriter::new(out);
+        for r in &self.head {
+            manifest.put(r)?;
         }
-        for range in self.chunks() {
-            let contents = self.contents(store, range.clone()).await?;
-            for (d, content) in self.docs[range].iter().zip(contents) {
-                let record = d.record(content, &self.flags);
-                let bytes = records::manifest_bytes(
-                    std::iter::once(&record).chain(&d.notes).chain(&d.instances),
-                );
-                each(&d.names.manifest, &bytes)?;
-            }
+        let split = self.documents.flags.split;
+        self.documents
+            .run(store, |item| {
+                if !split {
+                    manifest.put(&item.record)?;
+                }
+                each(item)
+            })
+            .await?;
+        for r in &self.tail {
+            manifest.put(r)?;
         }
-        Ok(())
+        manifest.finish()
     }
 }
 
@@ -348,91 +439,123 @@ pub async fn export(store: &Store, target: &Path, opts: &ExportOptions) -> Resul
     let previous = if opts.zip { None } else { Some(target) };
     let Prepared {
         mut report,
-        files,
-        metadata: metadata_bytes,
-        manifest,
+        metadata,
+        mut plan,
     } = prepare(store, opts, previous).await?;
     report.target = target.to_owned();
-
-    let mut sink = if opts.zip {
-        let name = opts.zip_name.clone().unwrap_or_else(default_zip_name);
-        let file = Path::new(&name).with_extension("zip");
-        report.zip = Some(target.join(&file));
-        Sink::Zip(Box::new(ZipSink::create(target, &file.to_string_lossy())?))
+    if opts.zip {
+        export_zip(store, target, opts, &metadata, &mut plan, &mut report).await?;
     } else {
-        Sink::Dir(Box::new(DirSink::open(
-            target,
-            opts.compare_checksums,
-            opts.fail_after_writes,
-        )?))
-    };
-    let mut sums = Checksums {
-        format: Checksums::FORMAT.into(),
-        files: Default::default(),
-    };
-    for f in files {
-        let sum = match &mut sink {
-            Sink::Dir(s) => s.add_file(&f.rel, &f.source, f.checksum.as_deref())?,
-            Sink::Zip(s) => s.add_file(&f.rel, &f.source)?,
-        };
-        sums.files.insert(f.rel, sum);
-    }
-    let add_json = |sink: &mut Sink, sums: &mut Checksums, rel: &str, bytes: &[u8]| -> Result<()> {
-        let sum: FileSum = match sink {
-            Sink::Dir(s) => s.add_json(rel, bytes)?,
-            Sink::Zip(s) => s.add_json(rel, bytes)?,
-        };
-        sums.files.insert(rel.to_owned(), sum);
-        Ok(())
-    };
-    manifest
-        .each_split(store, |rel, bytes| {
-            add_json(&mut sink, &mut sums, rel, bytes)
-        })
-        .await?;
-    add_json(&mut sink, &mut sums, METADATA_FILE, &metadata_bytes)?;
-    // The manifest is streamed (compared with the previous one as it is written); the
-    // checksums file naming its SHA-256 is staged after it, but it lands last.
-    let manifest_sum = match &mut sink {
-        Sink::Dir(s) => {
-            let mut out = s.stream(MANIFEST_FILE)?;
-            manifest.write(store, &mut out).await?;
-            s.finish_stream(out)?
-        }
-        Sink::Zip(s) => {
-            let mut out = s.stream(MANIFEST_FILE)?;
-            manifest.write(store, &mut out).await?;
-            out.finish()
-        }
-    };
-    sums.files.insert(MANIFEST_FILE.into(), manifest_sum);
-    let checksums_bytes = checksums_json(&sums)?;
-    let mut ignore = Checksums::default();
-    add_json(&mut sink, &mut ignore, CHECKSUMS_FILE, &checksums_bytes)?;
-
-    match sink {
-        Sink::Dir(mut s) => {
-            s.stage_last(MANIFEST_FILE);
-            report.files_deleted = s.commit(opts.delete)?;
-            report.files_written = s.written.len();
-            report.files_unchanged = s.unchanged;
-            report.bytes_written = s.bytes;
-        }
-        Sink::Zip(s) => {
-            report.files_written = s.written.len();
-            report.bytes_written = s.bytes;
-            report.files_deleted = s.commit(opts.delete)?;
-        }
+        export_dir(store, target, opts, &metadata, &mut plan, &mut report).await?;
     }
     Ok(report)
 }
 
-/// `pd-checksums.json`'s bytes.
-pub(crate) fn checksums_json(sums: &Checksums) -> Result<Vec<u8>> {
-    let mut bytes = serde_json::to_vec_pretty(sums)
-        .map_err(|e| Error::Invalid(format!("cannot write the checksums: {e}")))?;
-    bytes.push(b'\n');
-    Ok(bytes)
+fn sums_err(e: std::io::Error) -> Error {
+    Error::io("cannot write", Path::new(CHECKSUMS_FILE), e)
+}
+
+/// A directory export: every file compared with the one there, only changed ones staged
+/// and renamed into place, the manifest last.
+async fn export_dir(
+    store: &Store,
+    target: &Path,
+    opts: &ExportOptions,
+    metadata: &[u8],
+    plan: &mut ExportPlan,
+    report: &mut ExportReport,
+) -> Result<()> {
+    let mut sink = DirSink::open(
+        target,
+        opts.compare_checksums,
+        opts.delete,
+        opts.fail_after_writes,
+    )?;
+    let mut sums = ChecksumsWriter::new(BufWriter::with_capacity(
+        64 * 1024,
+        sink.stream(CHECKSUMS_FILE)?,
+    ))
+    .map_err(sums_err)?;
+    let mut manifest = sink.stream(MANIFEST_FILE)?;
+    plan.write(store, &mut manifest, |item| {
+        for f in &item.files {
+            let sum = sink.add_file(&f.rel, &f.source, f.checksum.as_deref())?;
+            sums.add(&f.rel, &sum).map_err(sums_err)?;
+        }
+        if let Some((rel, bytes)) = &item.split {
+            let sum = sink.add_json(rel, bytes)?;
+            sums.add(rel, &sum).map_err(sums_err)?;
+        }
+        Ok(())
+    })
+    .await?;
+    // The manifest is staged to land after everything else, the checksums file naming
+    // its SHA-256 just before it.
+    let manifest_sum = sink.finish_stream(manifest, true)?;
+    let metadata_sum = sink.add_json(METADATA_FILE, metadata)?;
+    sums.add(METADATA_FILE, &metadata_sum).map_err(sums_err)?;
+    sums.add(MANIFEST_FILE, &manifest_sum).map_err(sums_err)?;
+    let sums = sums
+        .finish()
+        .and_then(|out| out.into_inner().map_err(|e| e.into_error()))
+        .map_err(sums_err)?;
+    sink.finish_stream(sums, false)?;
+    report.files_deleted = sink.commit()?;
+    report.files_written = sink.written;
+    report.files_unchanged = sink.unchanged;
+    report.bytes_written = sink.bytes;
+    Ok(())
+}
+
+/// A ZIP export: every file a member as it comes; the manifest and the checksums file
+/// go through unnamed temporary files, as a ZIP is written one member at a time.
+async fn export_zip(
+    store: &Store,
+    target: &Path,
+    opts: &ExportOptions,
+    metadata: &[u8],
+    plan: &mut ExportPlan,
+    report: &mut ExportReport,
+) -> Result<()> {
+    let name = opts.zip_name.clone().unwrap_or_else(default_zip_name);
+    let file = Path::new(&name).with_extension("zip");
+    report.zip = Some(target.join(&file));
+    let mut sink = ZipSink::create(target, &file.to_string_lossy())?;
+    let spool = || {
+        tempfile::tempfile_in(target)
+            .map_err(|e| Error::io("cannot create a temporary file in", target, e))
+    };
+    let mut sums =
+        ChecksumsWriter::new(BufWriter::with_capacity(64 * 1024, spool()?)).map_err(sums_err)?;
+    let mut manifest = BufWriter::with_capacity(64 * 1024, spool()?);
+    plan.write(store, &mut manifest, |item| {
+        for f in &item.files {
+            let sum = sink.add_file(&f.rel, &f.source)?;
+            sums.add(&f.rel, &sum).map_err(sums_err)?;
+        }
+        if let Some((rel, bytes)) = &item.split {
+            let sum = sink.add_json(rel, bytes)?;
+            sums.add(rel, &sum).map_err(sums_err)?;
+        }
+        Ok(())
+    })
+    .await?;
+    let metadata_sum = sink.add_json(METADATA_FILE, metadata)?;
+    sums.add(METADATA_FILE, &metadata_sum).map_err(sums_err)?;
+    let rewound = |w: BufWriter<std::fs::File>| {
+        let mut file = w.into_inner().map_err(|e| e.into_error())?;
+        file.seek(SeekFrom::Start(0))?;
+        Ok::<_, std::io::Error>(file)
+    };
+    let mut manifest = rewound(manifest).map_err(write_err(MANIFEST_FILE))?;
+    let manifest_sum = sink.add_reader(MANIFEST_FILE, &mut manifest, Path::new(MANIFEST_FILE))?;
+    sums.add(MANIFEST_FILE, &manifest_sum).map_err(sums_err)?;
+    let mut sums = sums.finish().and_then(rewound).map_err(sums_err)?;
+    sink.add_reader(CHECKSUMS_FILE, &mut sums, Path::new(CHECKSUMS_FILE))?;
+    report.files_written = sink.written;
+    report.bytes_written = sink.bytes;
+    report.files_deleted = sink.commit(opts.delete)?;
+    Ok(())
 }
 
 /// One library file an export copies.
@@ -446,22 +569,19 @@ pub(crate) struct PlannedFile {
     pub checksum: Option<String>,
 }
 
-/// An export ready to be written: every record but the documents' serialised, every
-/// file chosen.
+/// An export ready to be written.
 pub(crate) struct Prepared {
     /// The report so far (counts, warnings, encryption).
     pub report: ExportReport,
-    /// The document files, in document order.
-    pub files: Vec<PlannedFile>,
     /// `metadata.json`.
     pub metadata: Vec<u8>,
-    /// `manifest.json` and, with `-sm`, the split manifests, written on demand.
-    pub manifest: ManifestPlan,
+    /// The manifest, the split manifests and the document files, written on demand.
+    pub plan: ExportPlan,
 }
 
-/// Reads the library and plans everything an export writes but the checksums file.
-/// `previous` is an earlier export whose passphrase salt and tokens may be reused. The
-/// caller holds the media lock.
+/// Reads the library's records and plans everything an export writes. `previous` is an
+/// earlier export whose passphrase salt and tokens may be reused. The caller holds the
+/// media lock.
 pub(crate) async fn prepare(
     store: &Store,
     opts: &ExportOptions,
@@ -471,7 +591,7 @@ pub(crate) async fn prepare(
         version: EXPORT_VERSION.into(),
         ..ExportReport::default()
     };
-    let (mut head, mut docs, tail) = collect(store, opts, &mut report).await?;
+    let (mut head, documents, tail) = collect(store, opts, &mut report).await?;
 
     // Secrets: reuse the previous export's salt and tokens when they still match, so an
     // unchanged library gives a byte-identical manifest.
@@ -503,69 +623,25 @@ pub(crate) async fn prepare(
         }
     };
 
+    report.documents = documents.ids.len();
     report.records = head.len()
         + tail.len()
-        + docs
-            .iter()
-            .map(|d| 1 + d.notes.len() + d.instances.len())
-            .sum::<usize>();
-    report.documents = docs.len();
-    if !opts.split_manifest {
-        for d in &mut docs {
-            head.append(&mut d.notes);
-            head.append(&mut d.instances);
-        }
-        head.sort_by_key(|r| records::model_rank(&r.model));
-    }
+        + documents.ids.len()
+        + documents.notes.values().map(Vec::len).sum::<usize>()
+        + documents.instances.values().map(Vec::len).sum::<usize>();
     let mut metadata = json!({ "version": EXPORT_VERSION });
     if let Some(params) = &crypto {
         metadata["__crypto__"] = serde_json::to_value(params)
             .map_err(|e| Error::Invalid(format!("cannot write the metadata: {e}")))?;
     }
     let metadata = records::pretty(&metadata);
-
-    let media = store.media();
-    let mut files = Vec::new();
-    for d in &docs {
-        if opts.data_only {
-            continue;
-        }
-        // A GnuPG-stored original's checksum is of the plain bytes: nothing to compare.
-        files.push(PlannedFile {
-            rel: d.names.original.clone(),
-            source: media.original_path(&d.doc)?,
-            checksum: (!d.doc.is_encrypted()).then(|| d.doc.checksum.clone()),
-        });
-        if !opts.no_thumbnail {
-            files.push(PlannedFile {
-                rel: d.names.thumbnail.clone(),
-                source: media.thumbnail_path(&d.doc),
-                checksum: None,
-            });
-        }
-        if !opts.no_archive
-            && let Some(path) = media.archive_path(&d.doc)?
-        {
-            files.push(PlannedFile {
-                rel: d.names.archive.clone(),
-                source: path,
-                checksum: d.doc.archive_checksum.clone(),
-            });
-        }
-    }
     Ok(Prepared {
         report,
-        files,
         metadata,
-        manifest: ManifestPlan {
+        plan: ExportPlan {
             head,
-            docs,
+            documents,
             tail,
-            flags: ManifestFlags {
-                no_thumbnail: opts.no_thumbnail,
-                no_archive: opts.no_archive,
-                split: opts.split_manifest,
-            },
         },
     })
 }
@@ -575,15 +651,14 @@ fn default_zip_name() -> String {
     format!("export-{}", now.date())
 }
 
-type Collected = (Vec<OutRecord>, Vec<DocumentOut>, Vec<OutRecord>);
-
-/// Reads the library: records before the documents (sorted in manifest order), the
-/// documents with their names, notes and custom field values, and the records after.
+/// Reads the library: the records before the documents (sorted in manifest order, with
+/// the notes and custom field values unless split), the documents to walk, and the
+/// records after them.
 async fn collect(
     store: &Store,
     opts: &ExportOptions,
     report: &mut ExportReport,
-) -> Result<Collected> {
+) -> Result<(Vec<OutRecord>, DocumentWalk, Vec<OutRecord>)> {
     let mut conn = store.db().conn().await?;
     let mut head: Vec<OutRecord> = Vec::new();
     let correspondents = conn.correspondents().await?;
@@ -638,81 +713,51 @@ async fn collect(
             head.push(r);
         }
     }
+
+    let mut ids = conn.document_ids(TrashFilter::Include).await?;
+    ids.sort_unstable();
+    let mut notes = conn.notes_by_document().await?;
+    let mut instances = conn.custom_field_instances_by_document().await?;
+    if !opts.split_manifest {
+        // In `manifest.json` they come before the documents, in document order.
+        for id in &ids {
+            for n in notes.remove(id).unwrap_or_default() {
+                head.push(records::note(&n));
+            }
+            for i in instances.remove(id).unwrap_or_default() {
+                head.push(records::custom_field_instance(&i));
+            }
+        }
+        notes.clear();
+        instances.clear();
+    }
     head.sort_by_key(|r| records::model_rank(&r.model));
     tail.sort_by_key(|r| records::model_rank(&r.model));
 
-    let names: HashMap<Id, String> = correspondents.into_iter().map(|c| (c.id, c.name)).collect();
-    let mut ids = conn.document_ids(TrashFilter::Include).await?;
-    ids.sort_unstable();
-    let mut used: HashSet<String> = HashSet::new();
-    let mut docs = Vec::with_capacity(ids.len());
     let lookup = if opts.use_filename_format {
         Some(pd_store::FilenameLookup::load(&mut conn).await?)
     } else {
         None
     };
-    let naming = opts.naming.as_ref().unwrap_or(store.naming());
-    let mut all_notes = conn.notes_by_document().await?;
-    let mut all_instances = conn.custom_field_instances_by_document().await?;
-    for chunk in ids.chunks(CONTENT_CHUNK) {
-        let filter = DocumentFilter {
-            trash: TrashFilter::Include,
-            ids: Some(chunk.to_vec()),
-        };
-        for mut doc in conn.documents(&filter).await? {
-            // Read again, a chunk at a time, when the manifest is written.
-            doc.content = String::new();
-            let ctx = match &lookup {
-                Some(lookup) => Some(store.filename_context_with(&mut conn, &doc, lookup).await?),
-                None => None,
-            };
-            let mut counter = 0;
-            let base = loop {
-                let candidate = match &ctx {
-                    Some(ctx) => {
-                        pd_store::naming::generate_filename(ctx, naming, counter, false).path
-                    }
-                    None => pd_store::naming::public_filename(
-                        &doc,
-                        doc.correspondent
-                            .and_then(|c| names.get(&c))
-                            .map(String::as_str),
-                        false,
-                        counter,
-                        None,
-                    ),
-                };
-                if used.insert(candidate.clone()) {
-                    break candidate;
-                }
-                counter += 1;
-            };
-            let mut names = ExportNames::new(&base, opts.use_folder_prefix);
-            if doc.is_encrypted() {
-                names.original.push_str(doc.storage_type.suffix());
-                names.thumbnail.push_str(doc.storage_type.suffix());
-            }
-            let notes = all_notes
-                .remove(&doc.id)
-                .unwrap_or_default()
-                .iter()
-                .map(records::note)
-                .collect();
-            let instances = all_instances
-                .remove(&doc.id)
-                .unwrap_or_default()
-                .iter()
-                .map(records::custom_field_instance)
-                .collect();
-            docs.push(DocumentOut {
-                doc,
-                names,
-                notes,
-                instances,
-            });
-        }
-    }
-    Ok((head, docs, tail))
+    let documents = DocumentWalk {
+        ids,
+        flags: DocumentFlags {
+            no_thumbnail: opts.no_thumbnail,
+            no_archive: opts.no_archive,
+            split: opts.split_manifest,
+            folder_prefix: opts.use_folder_prefix,
+            data_only: opts.data_only,
+        },
+        correspondents: correspondents.into_iter().map(|c| (c.id, c.name)).collect(),
+        lookup,
+        naming: opts
+            .naming
+            .clone()
+            .unwrap_or_else(|| store.naming().clone()),
+        notes,
+        instances,
+    };
+    Ok((head, documents, tail))
 }
 
 /// Previous ciphertexts by (model, pk, field).

@@ -88,12 +88,12 @@ pub async fn import_instance(
             )))
         }
     };
-    let (resolved, files_verified) = check_all_files(&mut data.documents, &resolve)?;
+    let files_verified = check_all_files(&mut data.documents, &resolve)?;
     let label = PathBuf::from(pd_core::redact_url(&source.database));
     write_import(
         store,
         data,
-        &resolved,
+        &resolve,
         files_verified,
         opts,
         (label, SourceKind::Instance, None),
