@@ -121,10 +121,14 @@ impl Library {
             library.get(b"TessVersion\0")
         }
         .map_err(|e| format!("{} has no TessVersion: {}", path.display(), describe(&e)))?;
-        // SAFETY: a static string owned by the library.
-        let version = unsafe { CStr::from_ptr(version_fn()) }
-            .to_string_lossy()
-            .into_owned();
+        // SAFETY: no arguments; the result is null or a static string of the library.
+        let version = NonNull::new(unsafe { version_fn() }.cast_mut())
+            .map(|v| {
+                unsafe { CStr::from_ptr(v.as_ptr()) }
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .unwrap_or_default();
         // The C API pd uses is the one of Tesseract 4 and 5.
         if !(version.starts_with("4.") || version.starts_with("5.")) {
             return Err(format!(
