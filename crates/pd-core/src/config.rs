@@ -67,6 +67,11 @@ pub struct OcrConfig {
     /// `PD_OCR_INVERTED_TEXT`: Tesseract also tries lines inverted (light text on dark
     /// bands), its own default but slower; default off.
     pub inverted_text: bool,
+    /// `PD_OCR_LIBRARY`: pages are read by libtesseract (Debian `libtesseract5`, which
+    /// comes with `tesseract-ocr`) inside pd, the languages loaded once per reader
+    /// thread; default on. Off, or when the library cannot be opened, the `tesseract`
+    /// program reads them, one run per batch of pages. Both read the same words.
+    pub library: bool,
 }
 
 impl Default for OcrConfig {
@@ -78,6 +83,7 @@ impl Default for OcrConfig {
             image_dpi: None,
             bilevel: true,
             inverted_text: false,
+            library: true,
         }
     }
 }
@@ -131,7 +137,7 @@ pub struct Config {
     /// `PD_PDFIUM_PATH`: `libpdfium.so` or the folder holding it.
     pub pdfium_path: Option<PathBuf>,
     /// `PD_OCR_LANGUAGE`, `PD_OCR_MODE`, `PD_OCR_DPI`, `PD_OCR_IMAGE_DPI`,
-    /// `PD_OCR_BILEVEL`, `PD_OCR_INVERTED_TEXT`.
+    /// `PD_OCR_BILEVEL`, `PD_OCR_INVERTED_TEXT`, `PD_OCR_LIBRARY`.
     pub ocr: OcrConfig,
     /// `PD_CONSUMER_*`: the consumption folder (`pd consume --watch`).
     pub consumer: ConsumerConfig,
@@ -185,6 +191,7 @@ struct OcrFile {
     image_dpi: Option<u32>,
     bilevel: Option<bool>,
     inverted_text: Option<bool>,
+    library: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -298,6 +305,9 @@ impl Config {
             inverted_text: env_bool(&env, "PD_OCR_INVERTED_TEXT")?
                 .or(ocr_file.inverted_text)
                 .unwrap_or(defaults.inverted_text),
+            library: env_bool(&env, "PD_OCR_LIBRARY")?
+                .or(ocr_file.library)
+                .unwrap_or(defaults.library),
         };
         let consumer_file = file.consumer.unwrap_or_default();
         let consumer_defaults = ConsumerConfig::default();
@@ -582,16 +592,18 @@ mod tests {
         let dir = tempdir("ocr-consumer");
         let config = load(&dir, &[]).unwrap();
         assert_eq!(config.ocr.image_dpi, None);
+        assert!(config.ocr.library);
         assert_eq!(config.consumer, ConsumerConfig::default());
         std::fs::write(
             dir.join("pd.toml"),
-            "[ocr]\nimage_dpi = 200\nmode = \"redo\"\n[consumer]\nrecursive = true\n\
+            "[ocr]\nimage_dpi = 200\nmode = \"redo\"\nlibrary = false\n[consumer]\nrecursive = true\n\
              stability_delay = 0.5\nignore_patterns = [\"^~\"]\n",
         )
         .unwrap();
         let config = load(&dir, &[]).unwrap();
         assert_eq!(config.ocr.image_dpi, Some(200));
         assert_eq!(config.ocr.mode, OcrMode::Redo);
+        assert!(!config.ocr.library);
         assert!(config.consumer.recursive);
         assert_eq!(config.consumer.stability_delay, 0.5);
         assert_eq!(config.consumer.polling_interval, 1.0);
@@ -600,6 +612,7 @@ mod tests {
             &dir,
             &[
                 ("PD_OCR_IMAGE_DPI", "150"),
+                ("PD_OCR_LIBRARY", "true"),
                 ("PD_CONSUMER_RECURSIVE", "no"),
                 ("PD_CONSUMER_STABILITY_DELAY", "2"),
                 ("PD_CONSUMER_POLLING_INTERVAL", "0.25"),
@@ -608,12 +621,14 @@ mod tests {
         )
         .unwrap();
         assert_eq!(config.ocr.image_dpi, Some(150));
+        assert!(config.ocr.library);
         assert!(!config.consumer.recursive);
         assert_eq!(config.consumer.stability_delay, 2.0);
         assert_eq!(config.consumer.polling_interval, 0.25);
         assert_eq!(config.consumer.ignore_patterns, [r"\.part$", "^~"]);
         for (name, value) in [
             ("PD_OCR_IMAGE_DPI", "0"),
+            ("PD_OCR_LIBRARY", "sometimes"),
             ("PD_CONSUMER_STABILITY_DELAY", "-1"),
             ("PD_CONSUMER_POLLING_INTERVAL", "soon"),
         ] {

@@ -1,20 +1,27 @@
 //! OCR with Tesseract: the text of page images, and where every word sits on them.
 //!
-//! pd runs the Debian `tesseract` program (package `tesseract-ocr`, plus one
-//! `tesseract-ocr-<lang>` package per language) as a subprocess: the pages go in on
-//! standard input as one uncompressed multi-page TIFF, each page thresholded to black
-//! and white first (Otsu's method, as Tesseract would; `PD_OCR_BILEVEL`), and
-//! Tesseract's TSV report comes back on standard output; from it pd takes both the
-//! words with their pixel boxes ([`OcrWord`]) and each page's text. Each Tesseract runs
-//! with `OMP_THREAD_LIMIT=1` and without its inverted-text pass
-//! (`PD_OCR_INVERTED_TEXT`); as many run in parallel as there are cores
-//! ([`ocr_pages`]), each over several pages, so the language model is loaded once per
-//! run rather than once per page.
+//! pd reads pages with libtesseract, Tesseract's library (Debian `libtesseract5`, which
+//! the `tesseract-ocr` package brings), opened at run time in pd's own process: each
+//! reader thread takes an engine that has loaded the languages once and hands it page
+//! after page as pixels, reading back Tesseract's TSV report (the words with their pixel
+//! boxes, [`OcrWord`], and the page's text). Engines are kept for the next pages and
+//! documents. Where the library cannot be opened, or with `PD_OCR_LIBRARY=false`, the
+//! Debian `tesseract` program reads them as a subprocess instead: the pages go in on
+//! standard input as one uncompressed multi-page TIFF and the TSV report comes back on
+//! standard output; both read the same words. Either way each page is thresholded to
+//! black and white first (Otsu's method, as Tesseract would; `PD_OCR_BILEVEL`),
+//! Tesseract runs on one thread (`OMP_THREAD_LIMIT=1` for the program) and without its
+//! inverted-text pass (`PD_OCR_INVERTED_TEXT`), and as many pages are read in parallel
+//! as there are cores ([`ocr_pages`]). The `tesseract` program is needed in both cases:
+//! its language list is what the configured languages are checked against
+//! (one `tesseract --list-langs` per process).
 //!
-//! - [`Tesseract`]: the program and the languages to read, checked once (a missing
-//!   program or language pack is an [`OcrError`] that names the Debian package).
+//! - [`Tesseract`]: the program, the library and the languages to read, checked once
+//!   (a missing program or language pack is an [`OcrError`] that names the Debian
+//!   package).
 //! - [`ocr_image`]: one image → [`OcrText`] (text and words).
-//! - [`ocr_images`]: several images in one Tesseract run → one [`OcrText`] each.
+//! - [`ocr_images`]: several images read by one engine (or one run of the program) →
+//!   one [`OcrText`] each.
 //! - [`ocr_pages`]: many page images, OCRed in parallel → [`OcrPage`]s, each keeping its
 //!   image (on request), resolution and words, ready for an archive writer.
 //!
@@ -33,6 +40,7 @@
 //! # }
 //! ```
 
+mod capi;
 mod pack;
 mod tesseract;
 mod tsv;
@@ -164,12 +172,12 @@ pub fn ocr_image(
     image: &DynamicImage,
     dpi: f32,
 ) -> Result<OcrText, OcrError> {
-    let tsv = tesseract.run_tsv(&[(image, dpi)])?;
-    Ok(tsv::read(&tsv))
+    let mut read = tesseract.read(&[(image, dpi)])?;
+    Ok(read.pop().unwrap_or_default())
 }
 
-/// Reads several images in one Tesseract run (the model is loaded once), one
-/// [`OcrText`] per image, in order.
+/// Reads several images with one engine (or in one run of the program; either way the
+/// model is loaded once), one [`OcrText`] per image, in order.
 ///
 /// # Errors
 ///
@@ -178,14 +186,10 @@ pub fn ocr_images(
     tesseract: &Tesseract,
     images: &[(&DynamicImage, f32)],
 ) -> Result<Vec<OcrText>, OcrError> {
-    if images.is_empty() {
-        return Ok(Vec::new());
-    }
-    let tsv = tesseract.run_tsv(images)?;
-    Ok(tsv::read_pages(&tsv, images.len()))
+    tesseract.read(images)
 }
 
-/// The most pages one Tesseract run reads.
+/// The most pages one run of the `tesseract` program reads.
 const MAX_BATCH: usize = 8;
 
 /// How many pages are read at once: one per core.
@@ -196,9 +200,11 @@ pub fn default_jobs() -> usize {
 /// OCRs page images as they come, `jobs` at a time (at least 1), and returns the pages
 /// in the order of their indexes. `pages` is pulled on the calling thread (it may
 /// render or decode, work that cannot run in parallel), a few pages ahead of the
-/// readers. A reader that becomes free takes its share of the pages waiting (up to
-/// eight) and reads them in one Tesseract run, which loads the language model once
-/// for all of them. With `keep_images`, every [`OcrPage`] keeps its image.
+/// readers. A reader that becomes free takes the next page and reads it with its
+/// library engine, whose languages stay loaded; with the program instead, it takes its
+/// share of the pages waiting (up to eight) and reads them in one run, which loads the
+/// language model once for all of them. With `keep_images`, every [`OcrPage`] keeps
+/// its image.
 ///
 /// The first error stops the work: one from `pages` is returned as is, an OCR error
 /// converted with `From`.
@@ -213,6 +219,12 @@ where
     E: From<OcrError> + Send,
 {
     let jobs = jobs.max(1);
+    // An engine keeps its languages loaded: page by page, the readers end together.
+    let max_batch = if tesseract.uses_library() {
+        1
+    } else {
+        MAX_BATCH
+    };
     let failed = AtomicBool::new(false);
     let first_error: Mutex<Option<OcrError>> = Mutex::new(None);
     let done: Mutex<Vec<OcrPage>> = Mutex::new(Vec::new());
@@ -232,7 +244,7 @@ where
                         // together.
                         let share = waiting.load(Ordering::Relaxed).div_ceil(jobs);
                         let mut batch = vec![first];
-                        while batch.len() < share.clamp(1, MAX_BATCH) {
+                        while batch.len() < share.clamp(1, max_batch) {
                             match receiver.try_recv() {
                                 Ok(page) => batch.push(page),
                                 Err(_) => break,

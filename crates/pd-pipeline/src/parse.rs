@@ -153,8 +153,14 @@ impl ParseOptions {
     pub(crate) fn tesseract(&self, path: &Path) -> Result<Tesseract, ParseError> {
         Tesseract::new(self.tesseract.as_deref(), &self.ocr.language)
             .map(|t| {
-                t.bilevel(self.ocr.bilevel)
-                    .detect_inverted(self.ocr.inverted_text)
+                let t = t
+                    .bilevel(self.ocr.bilevel)
+                    .detect_inverted(self.ocr.inverted_text);
+                if self.ocr.library {
+                    t
+                } else {
+                    t.library(false)
+                }
             })
             .map_err(|e| ParseError::ocr(path, e))
     }

@@ -375,3 +375,94 @@ fn default_parse_document_reads_images_too() {
     let parsed = parse_document(&path, None).unwrap();
     assert_words(&parsed.content, &["Parking", "ticket"]);
 }
+
+/// Words with their boxes and confidences, to compare two readings exactly.
+fn exact(words: &[pd_pipeline::ocr::OcrWord]) -> Vec<(String, u32, u32, u32, u32, u32, bool)> {
+    words
+        .iter()
+        .map(|w| {
+            let confidence = (w.confidence * 1000.0).round() as u32;
+            (
+                w.text.clone(),
+                w.left,
+                w.top,
+                w.width,
+                w.height,
+                confidence,
+                w.line_end,
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn the_library_and_the_program_read_the_same_words() {
+    // A full scanned A4 letter and a small colour image at another resolution.
+    let letter = DynamicImage::ImageLuma8(pd_pipeline::sample::sample_scans(300).remove(0));
+    let small = DynamicImage::ImageRgb8(
+        DynamicImage::ImageLuma8(text_image("Gamma receipt\nTotal 42", 3)).to_rgb8(),
+    );
+    let pages = [(&letter, 300.0), (&small, 200.0)];
+    for bilevel in [true, false] {
+        let library = Tesseract::new(None, "eng").unwrap().bilevel(bilevel);
+        assert!(library.uses_library(), "{}", library.reader());
+        assert!(library.reader().starts_with("libtesseract "));
+        let program = library.clone().library(false);
+        assert!(!program.uses_library());
+        assert!(
+            program.reader().contains("tesseract"),
+            "{}",
+            program.reader()
+        );
+
+        let by_library = ocr_images(&library, &pages).unwrap();
+        let by_program = ocr_images(&program, &pages).unwrap();
+        assert_eq!(by_library.len(), 2);
+        assert!(by_library[0].words.len() > 50, "{:?}", by_library[0]);
+        for (a, b) in by_library.iter().zip(&by_program) {
+            assert_eq!(exact(&a.words), exact(&b.words), "bilevel {bilevel}");
+            assert_eq!(a.text, b.text, "bilevel {bilevel}");
+        }
+        // An engine comes back from the pool for the next pages: still the same.
+        let again = ocr_image(&library, &small, 200.0).unwrap();
+        assert_eq!(exact(&again.words), exact(&by_program[1].words));
+    }
+}
+
+#[test]
+fn a_library_that_cannot_be_opened_leaves_the_reading_to_the_program() {
+    let image = DynamicImage::ImageLuma8(text_image("Hello there\nGeneral Kenobi", 4));
+    let missing = Path::new("/nonexistent/lib/libtesseract.so.5");
+    // libc opens, but it is not Tesseract.
+    let not_tesseract = Path::new("libc.so.6");
+    for (path, why) in [
+        (missing, "/nonexistent/lib/libtesseract.so.5"),
+        (not_tesseract, "TessBaseAPICreate"),
+    ] {
+        let tesseract = Tesseract::new(None, "eng").unwrap().library_at(path);
+        assert!(!tesseract.uses_library());
+        let reader = tesseract.reader();
+        assert!(reader.starts_with("the program tesseract"), "{reader}");
+        assert!(reader.contains(why), "{reader}");
+        let read = ocr_image(&tesseract, &image, 300.0).unwrap();
+        assert_eq!(read.text, "Hello there\nGeneral Kenobi");
+    }
+}
+
+#[test]
+fn a_configured_program_reads_the_pages_itself() {
+    let tesseract = Tesseract::new(Some(Path::new("tesseract")), "eng").unwrap();
+    assert!(!tesseract.uses_library());
+    assert!(
+        tesseract.reader().contains("configured"),
+        "{}",
+        tesseract.reader()
+    );
+    let mut options = options();
+    options.ocr.library = false;
+    let dir = tempfile::tempdir().unwrap();
+    let scan = DynamicImage::ImageLuma8(text_image("Parking ticket", 4));
+    let path = write(dir.path(), "ticket.png", &encode(&scan, ImageFormat::Png));
+    let parsed = parse_document_with(&path, &options).unwrap();
+    assert_words(&parsed.content, &["Parking", "ticket"]);
+}

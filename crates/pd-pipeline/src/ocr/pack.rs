@@ -37,12 +37,17 @@ impl Packed {
         let (width, height) = grey.dimensions();
         let row_bytes = width.div_ceil(8) as usize;
         let mut bits = vec![0u8; row_bytes * height as usize];
-        for (y, row) in grey.as_raw().chunks_exact(width as usize).enumerate() {
-            let out = &mut bits[y * row_bytes..(y + 1) * row_bytes];
-            for (x, &value) in row.iter().enumerate() {
-                if value <= threshold {
-                    out[x / 8] |= 0x80 >> (x % 8);
-                }
+        for (row, out) in grey
+            .as_raw()
+            .chunks_exact((width as usize).max(1))
+            .zip(bits.chunks_exact_mut(row_bytes.max(1)))
+        {
+            // Eight pixels a byte, without branches: the compiler vectorises this.
+            for (pixels, byte) in row.chunks(8).zip(out.iter_mut()) {
+                *byte = pixels
+                    .iter()
+                    .enumerate()
+                    .fold(0u8, |b, (i, &v)| b | (u8::from(v <= threshold) << (7 - i)));
             }
         }
         Packed::Bilevel {
@@ -52,7 +57,7 @@ impl Packed {
         }
     }
 
-    fn dimensions(&self) -> (u32, u32) {
+    pub(super) fn dimensions(&self) -> (u32, u32) {
         match self {
             Packed::Grey(grey) => grey.dimensions(),
             Packed::Bilevel { width, height, .. } => (*width, *height),

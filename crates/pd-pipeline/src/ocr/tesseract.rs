@@ -1,4 +1,5 @@
-//! Running the `tesseract` program.
+//! Tesseract: its library in pd's process when it is installed, else the `tesseract`
+//! program.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -8,20 +9,24 @@ use std::sync::{Mutex, PoisonError};
 
 use image::DynamicImage;
 
-use super::OcrError;
+use super::capi::{Engine, Library, default_library};
 use super::pack::{Packed, multipage_tiff};
+use super::{OcrError, OcrText, tsv};
 
 /// The program run when none is configured; found on `PATH`.
 const DEFAULT_PROGRAM: &str = "tesseract";
 
 /// The Tesseract program and the languages it reads, checked: the program runs and has
-/// a language pack for every language.
+/// a language pack for every language. Pages are read by libtesseract in pd's own
+/// process when it can be opened ([`Tesseract::library`]), else by the program.
 #[derive(Debug, Clone)]
 pub struct Tesseract {
     program: PathBuf,
     languages: String,
     bilevel: bool,
     detect_inverted: bool,
+    /// The library pages are read with, or why there is none.
+    library: Result<&'static Library, String>,
 }
 
 // `tesseract --list-langs` per program, asked once per process.
@@ -38,6 +43,7 @@ impl Tesseract {
     /// [`OcrError::LanguageMissing`] (naming `tesseract-ocr-<lang>`),
     /// [`OcrError::InvalidLanguage`] for a setting such as `deu++eng`.
     pub fn new(program: Option<&Path>, languages: &str) -> Result<Tesseract, OcrError> {
+        let explicit = program.is_some();
         let program = program.map_or_else(|| PathBuf::from(DEFAULT_PROGRAM), Path::to_path_buf);
         let wanted = parse_languages(languages)?;
         let mut installed = installed_languages(&program, false)?;
@@ -52,12 +58,60 @@ impl Tesseract {
                 installed: installed.into_iter().filter(|l| l != "osd").collect(),
             });
         }
+        // A program of its own may come with a library of its own: it is run then.
+        let library = if explicit {
+            Err(format!(
+                "the program {} is configured, so it reads the pages",
+                program.display()
+            ))
+        } else {
+            default_library()
+        };
         Ok(Tesseract {
             program,
             languages: wanted.join("+"),
             bilevel: true,
             detect_inverted: false,
+            library,
         })
+    }
+
+    /// Whether pages are read by libtesseract (`libtesseract.so.5`, Debian
+    /// `libtesseract5`) in pd's process, each reader thread loading the languages once
+    /// and keeping them for the next pages and documents; default on when the default
+    /// program runs. When the library cannot be opened, or when off, the `tesseract`
+    /// program reads them, a run per batch of pages. Both give the same words.
+    #[must_use]
+    pub fn library(mut self, on: bool) -> Tesseract {
+        self.library = if on {
+            default_library()
+        } else {
+            Err("reading with the library is turned off".into())
+        };
+        self
+    }
+
+    /// Reads pages with the libtesseract at `path` (a file, or a name the dynamic
+    /// loader looks up); when it cannot be opened, the program reads them
+    /// ([`Tesseract::reader`] says why).
+    #[must_use]
+    pub fn library_at(mut self, path: &Path) -> Tesseract {
+        self.library = Library::get(path);
+        self
+    }
+
+    /// What reads the pages: `libtesseract 5.3.0`, or the program and why the library
+    /// does not.
+    pub fn reader(&self) -> String {
+        match &self.library {
+            Ok(library) => format!("libtesseract {}", library.version()),
+            Err(why) => format!("the program {} ({why})", self.program.display()),
+        }
+    }
+
+    /// Whether libtesseract reads the pages (see [`Tesseract::library`]).
+    pub fn uses_library(&self) -> bool {
+        self.library.is_ok()
     }
 
     /// Whether pages are thresholded to black and white (Otsu's method, as Tesseract
@@ -87,19 +141,38 @@ impl Tesseract {
         &self.languages
     }
 
+    /// What Tesseract reads on `pages` (each an image and its resolution), one
+    /// [`OcrText`] per page in order: by one library engine, page after page, or by one
+    /// run of the program. When the library cannot load the languages, the program
+    /// reads them.
+    pub(super) fn read(&self, pages: &[(&DynamicImage, f32)]) -> Result<Vec<OcrText>, OcrError> {
+        if pages.is_empty() {
+            return Ok(Vec::new());
+        }
+        if let Ok(library) = self.library
+            && let Ok(mut engine) = Engine::take(library, &self.languages, self.detect_inverted)
+        {
+            let mut read = Vec::with_capacity(pages.len());
+            for &(image, dpi) in pages {
+                let packed = Packed::new(image, self.bilevel);
+                // An engine that failed is dropped, not put back.
+                let tsv = engine.read_tsv(&packed, tesseract_dpi(dpi))?;
+                read.push(tsv::read(&tsv));
+            }
+            engine.release();
+            return Ok(read);
+        }
+        let report = self.run_tsv(pages)?;
+        Ok(tsv::read_pages(&report, pages.len()))
+    }
+
     /// Tesseract's TSV report of `pages` (each an image and its resolution), read in
-    /// one run: the pages go in as one multi-page TIFF on standard input, and the
-    /// report numbers them from 1 in the same order.
-    pub(super) fn run_tsv(&self, pages: &[(&DynamicImage, f32)]) -> Result<String, OcrError> {
+    /// one run of the program: the pages go in as one multi-page TIFF on standard
+    /// input, and the report numbers them from 1 in the same order.
+    fn run_tsv(&self, pages: &[(&DynamicImage, f32)]) -> Result<String, OcrError> {
         let packed: Vec<(Packed, u32)> = pages
             .iter()
-            .map(|&(image, dpi)| {
-                let dpi = if dpi.is_finite() { dpi.round() } else { 300.0 };
-                (
-                    Packed::new(image, self.bilevel),
-                    (dpi as u32).clamp(70, 2400),
-                )
-            })
+            .map(|&(image, dpi)| (Packed::new(image, self.bilevel), tesseract_dpi(dpi)))
             .collect();
         let tiff = multipage_tiff(&packed);
         drop(packed);
@@ -146,6 +219,12 @@ impl Tesseract {
     fn spawn_error(&self, err: &std::io::Error) -> OcrError {
         spawn_error(&self.program, err)
     }
+}
+
+/// A resolution as Tesseract takes it: whole pixels per inch, within what it believes.
+fn tesseract_dpi(dpi: f32) -> u32 {
+    let dpi = if dpi.is_finite() { dpi.round() } else { 300.0 };
+    (dpi as u32).clamp(70, 2400)
 }
 
 fn spawn_error(program: &Path, err: &std::io::Error) -> OcrError {
