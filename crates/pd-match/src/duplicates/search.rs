@@ -210,7 +210,7 @@ pub fn similar_pairs(
             let mut stats = SearchStats::default();
             let mut found = Vec::new();
             let mut pattern: Option<Pattern> = None;
-            let mut classes = ClassBound::new(&projections[a], symbols.alphabet);
+            let mut classes = ClassBound::new(&projections[a]);
             let mut candidates = Vec::new();
             stats.length_candidates +=
                 scan_window(texts, text_a, &order[p + 1..], slack, &mut candidates);
