@@ -199,7 +199,7 @@ pub fn similar_pairs(
     let projections: Vec<Projection> = symbols
         .texts
         .par_iter()
-        .map(|t| partition.project(t))
+        .map_init(Vec::new, |scratch, t| partition.project(t, scratch))
         .collect();
     let done = AtomicU64::new(0);
     let per_document: Vec<(Vec<SimilarPair>, SearchStats)> = (0..order.len())
