@@ -230,37 +230,35 @@ impl<'a> ClassBound<'a> {
             let ((sx, lx), (sy, ly)) = (alike(x), alike(y));
             (sx * ly).cmp(&(sy * lx)).then(x.cmp(&y))
         });
+        let (mut todo, mut lanes) = (Vec::new(), Vec::with_capacity(LANES));
         for c in order {
             // With one symbol on either side, the LCS is the count bound itself.
             if mine.counts[c].len() <= 1 {
                 continue;
             }
-            let todo: Vec<usize> = (0..alive.len())
-                .filter(|&i| {
-                    let (candidate, _, _) = alive[i];
-                    candidate.need > 0 && projections[candidate.other].counts[c].len() > 1
-                })
-                .collect();
+            todo.clear();
+            todo.extend((0..alive.len()).filter(|&i| {
+                let (candidate, _, _) = alive[i];
+                candidate.need > 0 && projections[candidate.other].counts[c].len() > 1
+            }));
             if todo.is_empty() {
                 continue;
             }
             let pattern = self.patterns[c].get_or_insert_with(|| ClassPattern::new(&mine.ids[c]));
             for chunk in todo.chunks(LANES) {
-                let lanes: Vec<Lane> = chunk
-                    .iter()
-                    .map(|&i| {
-                        let (candidate, bound, upper) = &alive[i];
-                        let other = &projections[candidate.other];
-                        Lane {
-                            text: &other.ids[c],
-                            positions: &other.positions[c],
-                            above: mine.len.saturating_sub(candidate.need),
-                            below: other.len.saturating_sub(candidate.need),
-                            // What the other classes leave this one to reach.
-                            need: candidate.need.saturating_sub(bound - upper[c]),
-                        }
-                    })
-                    .collect();
+                lanes.clear();
+                lanes.extend(chunk.iter().map(|&i| {
+                    let (candidate, bound, upper) = &alive[i];
+                    let other = &projections[candidate.other];
+                    Lane {
+                        text: &other.ids[c],
+                        positions: &other.positions[c],
+                        above: mine.len.saturating_sub(candidate.need),
+                        below: other.len.saturating_sub(candidate.need),
+                        // What the other classes leave this one to reach.
+                        need: candidate.need.saturating_sub(bound - upper[c]),
+                    }
+                }));
                 let lcs = pattern.lcs_lanes_banded(&mine.positions[c], &lanes);
                 for (&i, lcs) in chunk.iter().zip(lcs) {
                     let (_, bound, upper) = &mut alive[i];

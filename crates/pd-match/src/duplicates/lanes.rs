@@ -27,9 +27,9 @@
 //! Computing a lane's words outside its band, or skipping words, is the full computation
 //! on a match matrix with some matches deleted (why skipping is deleting is in
 //! [`super::lcs`]); here every deleted match lies outside the lane's band and every kept
-//! one is a real match. Hyyrö's recurrence holds for any match matrix, so each lane
-//! computes an LCS that lies between the LCS over its band's matches and the
-//! unrestricted LCS.
+//! one is a match of equal ids. Hyyrö's recurrence holds for any match matrix, so each
+//! lane computes an LCS that lies between the LCS over its band's matches and the
+//! unrestricted LCS (of the id sequences).
 //!
 //! **Giving up early.** That computed LCS grows by at most one per step, and not at all
 //! at inactive steps (a column without matches keeps its value). So after step `j` a lane

@@ -147,7 +147,7 @@ impl Pattern {
 
 impl Pattern {
     /// The LCS of the pattern and `other`, of any lengths: the whole column, no band and
-    /// no early exit. The reference [`Pattern::lcs_lanes`] is tested against.
+    /// no early exit, checked against the textbook table.
     #[cfg(test)]
     pub fn lcs(&mut self, other: &[u32]) -> usize {
         let words = self.words;
