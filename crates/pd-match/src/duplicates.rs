@@ -45,7 +45,12 @@
 //!    letters of class `i` are a common subsequence of `a|i` and `b|i` inside the same band
 //!    (positions counted in the whole texts), so each class's LCS is computed only over the
 //!    words of `a|i` some lane's band reaches: the bound stays above the LCS of every pair
-//!    that can reach the ratio, and gets cheaper and a little tighter.
+//!    that can reach the ratio, and gets cheaper and a little tighter. Every text's
+//!    letters of each class are stored once as one-byte class ids, so a lane's step is a
+//!    plain load of the next id and of that id's match word, with nothing looked up per
+//!    pair (see `lanes`). A lane stops as soon as the class can no longer bring the sum to
+//!    the need: a column's LCS grows by at most one per step, so once what it holds plus
+//!    the steps left falls short, the pair is out.
 //! 4. **LCS with early exit.** Survivors get their LCS computed bit-parallel (Hyyrö, 64
 //!    cells a word), the shorter text's match masks built once for all its partners.
 //!    Every 32 characters of the longer text `b`, the LCS is bounded from above by what
@@ -94,6 +99,7 @@
 
 mod classes;
 mod clusters;
+mod lanes;
 mod lcs;
 mod process;
 mod search;

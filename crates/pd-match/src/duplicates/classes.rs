@@ -27,14 +27,29 @@
 //! the whole texts, so it is a common subsequence of `a|i` and `b|i` whose matched
 //! characters stand within that band. Each class's LCS is therefore computed with the
 //! matches outside the band allowed to be deleted: only the 64-bit words of `a|i` that
-//! some lane's band reaches at a step are computed ([`Pattern::lcs_lanes_banded`]),
+//! some lane's band reaches at a step are computed ([`ClassPattern::lcs_lanes_banded`]),
 //! which is exactly deleting the matches of the words left out (words below the band see
 //! no match and a carry of zero, words above it were never touched and stay all ones).
 //! The result lies between the banded and the unrestricted class LCS, so the sum still
 //! bounds the LCS of every pair that can reach the need, and pairs that cannot are the
 //! only ones it may drop.
+//!
+//! **Class ids.** Within its class each symbol gets a one-byte id, most frequent first,
+//! numbered once for the corpus, and every text's letters of each class are stored as
+//! these ids once, so comparing a pair looks nothing up per character. A class of more
+//! than 255 symbols (only large scripts have that many) gives its rarest ones one shared
+//! id. Merging characters can only lengthen common subsequences, so the class LCS
+//! computed over the ids is still at least the class LCS over the characters, and the
+//! sum still bounds the LCS. (The count bound keeps the characters apart.)
+//!
+//! **Giving up on a class early.** A pair stays only if the class's LCS reaches its
+//! *class need*: the pair's need minus what the other terms of the sum add up to. Each
+//! lane is therefore given that need and stops as soon as it cannot reach it any more
+//! ([`super::lanes`]); it then reports a number below the need, and the pair is dropped
+//! just as it would have been with the class's full LCS.
 
-use super::lcs::{LANES, Lane, Pattern, Symbols};
+use super::lanes::{ClassPattern, LANES, Lane, NO_MATCH};
+use super::lcs::Symbols;
 
 /// How many classes the alphabet is split into. Fewer make each class's LCS cost more;
 /// more make each class's letters alike enough that its LCS is close to its counts and
@@ -42,14 +57,20 @@ use super::lcs::{LANES, Lane, Pattern, Symbols};
 /// invoices (`cargo xtask bench duplicates`).
 pub(super) const CLASSES: usize = 8;
 
-/// Which class each symbol belongs to.
+/// Which class each symbol belongs to, and its id there.
 pub(super) struct Partition {
     class_of: Vec<u8>,
+    id_of: Vec<u8>,
 }
+
+/// The highest class id: the ids of a class are `0..=LAST_ID`, the symbols past it share
+/// it, and [`NO_MATCH`] stays free.
+const LAST_ID: usize = NO_MATCH as usize - 1;
 
 impl Partition {
     /// Classes of about equal total frequency over all texts: symbols go, most frequent
-    /// first, to the class with the fewest occurrences so far.
+    /// first, to the class with the fewest occurrences so far, and get the next id
+    /// there.
     pub fn balanced(symbols: &Symbols) -> Partition {
         let mut frequency = vec![0u64; symbols.alphabet];
         for text in &symbols.texts {
@@ -60,38 +81,56 @@ impl Partition {
         let mut by_frequency: Vec<usize> = (0..symbols.alphabet).collect();
         by_frequency.sort_by_key(|&s| (std::cmp::Reverse(frequency[s]), s));
         let mut load = [0u64; CLASSES];
+        let mut members = [0usize; CLASSES];
         let mut class_of = vec![0u8; symbols.alphabet];
+        let mut id_of = vec![0u8; symbols.alphabet];
         for s in by_frequency {
             let lightest = (0..CLASSES).min_by_key(|&c| (load[c], c)).unwrap_or(0);
             class_of[s] = lightest as u8;
+            id_of[s] = members[lightest].min(LAST_ID) as u8;
+            members[lightest] += 1;
             load[lightest] += frequency[s];
         }
-        Partition { class_of }
+        Partition { class_of, id_of }
     }
 
-    /// A text split into its classes.
-    pub fn project(&self, text: &[u32]) -> Projection {
-        let mut parts: [Vec<u32>; CLASSES] = Default::default();
-        let mut positions: [Vec<u32>; CLASSES] = Default::default();
+    /// A text split into its classes. `scratch`: a buffer to reuse between calls (all
+    /// zeros, as each call leaves it).
+    pub fn project(&self, text: &[u32], scratch: &mut Vec<u32>) -> Projection {
+        // How often each symbol occurs, counted in `scratch` by symbol, and the symbols
+        // seen, so that the counts need no sorting of the text.
+        scratch.resize(self.class_of.len(), 0);
+        let mut seen = Vec::new();
+        let mut sizes = [0usize; CLASSES];
+        for &s in text {
+            let count = &mut scratch[s as usize];
+            if *count == 0 {
+                seen.push(s);
+            }
+            *count += 1;
+            sizes[self.class_of[s as usize] as usize] += 1;
+        }
+        // Kept for the whole search, a few bytes per character: no spare capacity.
+        let mut ids: [Vec<u8>; CLASSES] = std::array::from_fn(|c| Vec::with_capacity(sizes[c]));
+        let mut positions: [Vec<u32>; CLASSES] =
+            std::array::from_fn(|c| Vec::with_capacity(sizes[c]));
         for (i, &s) in text.iter().enumerate() {
             let c = self.class_of[s as usize] as usize;
-            parts[c].push(s);
+            ids[c].push(self.id_of[s as usize]);
             positions[c].push(i as u32);
         }
+        seen.sort_unstable();
         let mut counts: [Vec<(u32, u32)>; CLASSES] = Default::default();
-        for (part, counts) in parts.iter().zip(counts.iter_mut()) {
-            let mut sorted = part.clone();
-            sorted.sort_unstable();
-            for s in sorted {
-                match counts.last_mut() {
-                    Some((last, n)) if *last == s => *n += 1,
-                    _ => counts.push((s, 1)),
-                }
-            }
+        for s in seen {
+            let count = std::mem::take(&mut scratch[s as usize]);
+            counts[self.class_of[s as usize] as usize].push((s, count));
+        }
+        for counts in &mut counts {
+            counts.shrink_to_fit();
         }
         Projection {
             len: text.len(),
-            parts,
+            ids,
             positions,
             counts,
         }
@@ -102,8 +141,9 @@ impl Partition {
 pub(super) struct Projection {
     /// The whole text's length.
     len: usize,
-    parts: [Vec<u32>; CLASSES],
-    /// Per class: where each character of `parts` stands in the whole text.
+    /// Per class: its characters' class ids, in text order.
+    ids: [Vec<u8>; CLASSES],
+    /// Per class: where each character of `ids` stands in the whole text.
     positions: [Vec<u32>; CLASSES],
     /// Per class: `(symbol, occurrences)`, sorted by symbol.
     counts: [Vec<(u32, u32)>; CLASSES],
@@ -138,15 +178,13 @@ pub(super) struct Candidate {
 /// built on first use and kept.
 pub(super) struct ClassBound<'a> {
     projection: &'a Projection,
-    alphabet: usize,
-    patterns: [Option<Pattern>; CLASSES],
+    patterns: [Option<ClassPattern>; CLASSES],
 }
 
 impl<'a> ClassBound<'a> {
-    pub fn new(projection: &'a Projection, alphabet: usize) -> ClassBound<'a> {
+    pub fn new(projection: &'a Projection) -> ClassBound<'a> {
         ClassBound {
             projection,
-            alphabet,
             patterns: Default::default(),
         }
     }
@@ -154,7 +192,7 @@ impl<'a> ClassBound<'a> {
     /// Keeps the candidates the bound leaves room for: each `(other, need)` whose
     /// `LCS(mine, projections[other]) ≥ need` is still possible. Those dropped have a
     /// smaller LCS for certain. Classes are computed in the same order for every
-    /// candidate (this text's largest first), [`LANES`] candidates at a time.
+    /// candidate (this text's most varied first), [`LANES`] candidates at a time.
     pub fn retain_reachable(
         &mut self,
         candidates: &mut Vec<Candidate>,
@@ -171,38 +209,56 @@ impl<'a> ClassBound<'a> {
             })
             .filter(|&(candidate, bound, _)| bound >= candidate.need)
             .collect();
+        // The most varied classes first: the more alike a class's letters, the closer its
+        // LCS to its count bound, and the less computing it can take off the sum. How
+        // alike: the chance that two of this text's letters of the class are equal,
+        // `Σ count² / len²`, compared without division.
         let mut order: [usize; CLASSES] = std::array::from_fn(|c| c);
-        order.sort_by_key(|&c| std::cmp::Reverse(mine.parts[c].len()));
+        let alike = |c: usize| -> (u128, u128) {
+            let squares: u64 = mine.counts[c]
+                .iter()
+                .map(|&(_, n)| n as u64 * n as u64)
+                .sum();
+            let len = mine.ids[c].len() as u64;
+            // An empty class: as alike as can be (it is skipped anyway).
+            match len {
+                0 => (1, 1),
+                _ => (squares as u128, len as u128 * len as u128),
+            }
+        };
+        order.sort_by(|&x, &y| {
+            let ((sx, lx), (sy, ly)) = (alike(x), alike(y));
+            (sx * ly).cmp(&(sy * lx)).then(x.cmp(&y))
+        });
+        let (mut todo, mut lanes) = (Vec::new(), Vec::with_capacity(LANES));
         for c in order {
             // With one symbol on either side, the LCS is the count bound itself.
             if mine.counts[c].len() <= 1 {
                 continue;
             }
-            let todo: Vec<usize> = (0..alive.len())
-                .filter(|&i| {
-                    let (candidate, _, _) = alive[i];
-                    candidate.need > 0 && projections[candidate.other].counts[c].len() > 1
-                })
-                .collect();
+            todo.clear();
+            todo.extend((0..alive.len()).filter(|&i| {
+                let (candidate, _, _) = alive[i];
+                candidate.need > 0 && projections[candidate.other].counts[c].len() > 1
+            }));
             if todo.is_empty() {
                 continue;
             }
-            let pattern =
-                self.patterns[c].get_or_insert_with(|| Pattern::new(&mine.parts[c], self.alphabet));
+            let pattern = self.patterns[c].get_or_insert_with(|| ClassPattern::new(&mine.ids[c]));
             for chunk in todo.chunks(LANES) {
-                let lanes: Vec<Lane> = chunk
-                    .iter()
-                    .map(|&i| {
-                        let candidate = alive[i].0;
-                        let other = &projections[candidate.other];
-                        Lane {
-                            text: &other.parts[c],
-                            positions: &other.positions[c],
-                            above: mine.len.saturating_sub(candidate.need),
-                            below: other.len.saturating_sub(candidate.need),
-                        }
-                    })
-                    .collect();
+                lanes.clear();
+                lanes.extend(chunk.iter().map(|&i| {
+                    let (candidate, bound, upper) = &alive[i];
+                    let other = &projections[candidate.other];
+                    Lane {
+                        text: &other.ids[c],
+                        positions: &other.positions[c],
+                        above: mine.len.saturating_sub(candidate.need),
+                        below: other.len.saturating_sub(candidate.need),
+                        // What the other classes leave this one to reach.
+                        need: candidate.need.saturating_sub(bound - upper[c]),
+                    }
+                }));
                 let lcs = pattern.lcs_lanes_banded(&mine.positions[c], &lanes);
                 for (&i, lcs) in chunk.iter().zip(lcs) {
                     let (_, bound, upper) = &mut alive[i];
@@ -239,7 +295,7 @@ mod tests {
             y in "[a-n ]{0,300}",
             slack in 0usize..40,
         ) {
-            check_bound(&x, &y, slack)?;
+            check_bound(&x, &y, false, slack)?;
         }
 
         /// The same with Unicode letters, digits and punctuation among them.
@@ -249,7 +305,7 @@ mod tests {
             y in "[a-gäß€½٣,.!Ωω ]{0,300}",
             slack in 0usize..40,
         ) {
-            check_bound(&x, &y, slack)?;
+            check_bound(&x, &y, false, slack)?;
         }
     }
 
@@ -271,26 +327,31 @@ mod tests {
                 y.splice(at..end, with.chars());
             }
             let y: String = y.into_iter().collect();
-            check_bound(&x, &y, slack)?;
+            check_bound(&x, &y, false, slack)?;
         }
     }
 
     /// The bound never rules out an LCS that is really there, nor one a little below it,
     /// and never lets through a need above the count bound.
+    /// `crowded`: with [`crowd`] in the corpus.
     fn check_bound(
         x: &str,
         y: &str,
+        crowded: bool,
         slack: usize,
     ) -> Result<(), proptest::test_runner::TestCaseError> {
         {
-            let s = symbols(&[x, y]);
+            let mut s = symbols(&[x, y]);
+            if crowded {
+                crowd(&mut s);
+            }
             let partition = Partition::balanced(&s);
             let (pa, pb) = (
-                partition.project(&s.texts[0]),
-                partition.project(&s.texts[1]),
+                partition.project(&s.texts[0], &mut Vec::new()),
+                partition.project(&s.texts[1], &mut Vec::new()),
             );
             let lcs = naive_lcs(&s.texts[0], &s.texts[1]);
-            let mut bound = ClassBound::new(&pa, s.alphabet);
+            let mut bound = ClassBound::new(&pa);
             proptest::prop_assert!(bound.may_reach(&pb, lcs));
             proptest::prop_assert!(bound.may_reach(&pb, lcs.saturating_sub(slack)));
             let counts: usize = (0..CLASSES)
@@ -299,6 +360,56 @@ mod tests {
             proptest::prop_assert!(!bound.may_reach(&pb, counts + 1));
         }
         Ok(())
+    }
+
+    /// Adds a text of 300 new symbols per class, each more frequent than any symbol of
+    /// texts of 600 characters together: the texts' symbols come after their classes'
+    /// 255th and share one id there.
+    fn crowd(s: &mut Symbols) {
+        let first = s.alphabet as u32;
+        s.alphabet += 300 * CLASSES;
+        s.texts.push(
+            (first..s.alphabet as u32)
+                .flat_map(|symbol| std::iter::repeat_n(symbol, 601))
+                .collect(),
+        );
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
+
+        /// Classes of more than 255 characters, the texts' sharing an id: the bound
+        /// still never drops a reachable LCS.
+        #[test]
+        fn the_bound_never_drops_a_reachable_lcs_with_shared_ids(
+            x in "[a-fäß€ ]{0,300}",
+            y in "[a-gäß€ ]{0,300}",
+            slack in 0usize..40,
+        ) {
+            check_bound(&x, &y, true, slack)?;
+        }
+    }
+
+    #[test]
+    fn rare_characters_of_a_crowded_class_share_its_last_id() {
+        let mut s = symbols(&["abc"]);
+        crowd(&mut s);
+        let partition = Partition::balanced(&s);
+        for &symbol in &s.texts[0] {
+            assert_eq!(partition.id_of[symbol as usize] as usize, LAST_ID);
+        }
+        // The most frequent characters have ids of their own, none of them `NO_MATCH`.
+        assert!(partition.id_of.iter().all(|&id| id != NO_MATCH));
+        assert_eq!(
+            (0..CLASSES)
+                .map(|c| (0..s.alphabet)
+                    .filter(|&x| partition.class_of[x] as usize == c)
+                    .map(|x| partition.id_of[x])
+                    .collect::<std::collections::BTreeSet<u8>>()
+                    .len())
+                .sum::<usize>(),
+            CLASSES * (LAST_ID + 1)
+        );
     }
 
     #[test]
@@ -310,10 +421,10 @@ mod tests {
         let s = symbols(&[&forward, &backward]);
         let partition = Partition::balanced(&s);
         let (pa, pb) = (
-            partition.project(&s.texts[0]),
-            partition.project(&s.texts[1]),
+            partition.project(&s.texts[0], &mut Vec::new()),
+            partition.project(&s.texts[1], &mut Vec::new()),
         );
-        let mut bound = ClassBound::new(&pa, s.alphabet);
+        let mut bound = ClassBound::new(&pa);
         assert!(!bound.may_reach(&pb, 20));
         // Each of the eight classes holds three or four letters; reversed, they have an
         // LCS of one each, so the bound comes down to at most 8 (the band an LCS of 9

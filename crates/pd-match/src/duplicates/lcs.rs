@@ -68,32 +68,9 @@ pub(super) struct Pattern {
     /// Symbol id → row in `bits`, or `NONE` for symbols the pattern lacks.
     row_of: Vec<u32>,
     bits: Vec<u64>,
-    /// Where the all-zero row starts in `bits`.
-    no_match: usize,
     /// The DP column, reused between comparisons.
     column: Vec<u64>,
-    /// The DP columns of `lcs_lanes`, word by word, a lane per text.
-    lanes: Vec<[u64; LANES]>,
-    /// `lcs_lanes`' match row of every lane at every step (32-bit: half the bytes to
-    /// write and read per step).
-    starts: Vec<[u32; LANES]>,
-    /// `lcs_lanes`' words to compute at every step: `first..end`.
-    ranges: Vec<(u32, u32)>,
 }
-
-/// One text of [`Pattern::lcs_lanes_banded`] and its band.
-pub(super) struct Lane<'a> {
-    pub text: &'a [u32],
-    /// Where each character of `text` stands in its whole text (empty when unbounded).
-    pub positions: &'a [u32],
-    /// How far a matched pattern character may stand after (`above`) or before
-    /// (`below`) the text character it matches; `usize::MAX` for both: no band.
-    pub above: usize,
-    pub below: usize,
-}
-
-/// How many texts [`Pattern::lcs_lanes`] compares at once: a 512-bit vector of words.
-pub(super) const LANES: usize = 8;
 
 const NONE: u32 = u32::MAX;
 
@@ -108,8 +85,7 @@ impl Pattern {
                 rows += 1;
             }
         }
-        // One more row, all zeros: the row of symbols the pattern lacks, for `lcs_lanes`.
-        let mut bits = vec![0u64; (rows as usize + 1) * words];
+        let mut bits = vec![0u64; rows as usize * words];
         for (i, &s) in text.iter().enumerate() {
             bits[row_of[s as usize] as usize * words + i / 64] |= 1 << (i % 64);
         }
@@ -117,12 +93,8 @@ impl Pattern {
             len: text.len(),
             words,
             row_of,
-            no_match: rows as usize * words,
             bits,
             column: vec![0; words],
-            lanes: vec![[0; LANES]; words],
-            starts: Vec::new(),
-            ranges: Vec::new(),
         }
     }
 
@@ -175,7 +147,7 @@ impl Pattern {
 
 impl Pattern {
     /// The LCS of the pattern and `other`, of any lengths: the whole column, no band and
-    /// no early exit. The reference [`Pattern::lcs_lanes`] is tested against.
+    /// no early exit, checked against the textbook table.
     #[cfg(test)]
     pub fn lcs(&mut self, other: &[u32]) -> usize {
         let words = self.words;
@@ -197,216 +169,6 @@ impl Pattern {
             }
         }
         common_in_prefix(column, self.len)
-    }
-
-    /// The LCS of the pattern with each of up to [`LANES`] texts, computed side by side:
-    /// lane `l` is [`Pattern::lcs`] of `others[l]`, the arithmetic of all lanes done as one
-    /// vector operation where the processor has wide vectors. A text that has ended, and
-    /// a lane without a text, reads the all-zero row, which leaves its column as it is.
-    #[cfg(test)]
-    pub fn lcs_lanes(&mut self, others: &[&[u32]]) -> [usize; LANES] {
-        let lanes: Vec<Lane> = others
-            .iter()
-            .map(|&text| Lane {
-                text,
-                positions: &[],
-                above: usize::MAX,
-                below: usize::MAX,
-            })
-            .collect();
-        self.lcs_lanes_banded(&[], &lanes)
-    }
-
-    /// [`Pattern::lcs_lanes`] with each lane's matches kept to its band: lane `l` gets at
-    /// least the LCS of the pattern and `lanes[l].text` over the matches of pattern
-    /// character `i` with text character `j` for which `−below ≤ pos(i) − pos(j) ≤ above`
-    /// (`pos` being where a character stands in its whole text: `lanes[l].positions`,
-    /// and `mine` for the pattern, both increasing), and at most
-    /// the unrestricted LCS. Only the words that hold some lane's band are computed; why
-    /// skipping the others is the same as deleting their matches is in the module
-    /// documentation.
-    pub fn lcs_lanes_banded(&mut self, mine: &[u32], lanes: &[Lane]) -> [usize; LANES] {
-        assert!(lanes.len() <= LANES, "at most {LANES} texts at once");
-        self.fill_starts(mine, lanes);
-        #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx512f") {
-            // SAFETY: the processor has the feature the function is compiled for.
-            return unsafe { self.lcs_lanes_avx512() };
-        }
-        #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the processor has the feature the function is compiled for.
-            return unsafe { self.lcs_lanes_avx2() };
-        }
-        self.lcs_lanes_generic()
-    }
-
-    /// Fills `starts` and `ranges`: where each lane's match row begins, step by step, and
-    /// which words the step must compute, one pass per text, so the main loop reads a row
-    /// of starts instead of looking symbols up lane by lane. Steps past a text's end,
-    /// lanes without a text, and steps whose band holds no pattern position get the
-    /// all-zero row.
-    fn fill_starts(&mut self, mine: &[u32], lanes: &[Lane]) {
-        let longest = lanes.iter().map(|o| o.text.len()).max().unwrap_or(0);
-        assert!(
-            u32::try_from(self.bits.len()).is_ok(),
-            "match rows addressable with 32 bits"
-        );
-        self.starts.clear();
-        self.starts.resize(longest, [self.no_match as u32; LANES]);
-        self.ranges.clear();
-        self.ranges.resize(longest, (u32::MAX, 0));
-        let words = self.words;
-        let n = self.len;
-        for (l, lane) in lanes.iter().enumerate() {
-            let unbounded = lane.above == usize::MAX && lane.below == usize::MAX;
-            // The band's words at text position `q`: from `lo / 64`, where `lo` counts the
-            // pattern characters before `q − below`, to `⌈hi / 64⌉`, where `hi` counts
-            // those at or before `q + above`; both only grow with `q`. `lo / 64` passes
-            // `w` once the `64·w`-th pattern character stands before `q − below`, and
-            // `⌈hi / 64⌉` passes `e` once character `64·e` stands at or before `q + above`.
-            let lo_after = |w: usize| -> usize {
-                match (64 * w).checked_sub(1).filter(|&i| i < n && w > 0) {
-                    Some(i) => (mine[i] as usize).saturating_add(lane.below),
-                    None => usize::MAX,
-                }
-            };
-            let end_from = |e: usize| -> usize {
-                if 64 * e < n {
-                    (mine[64 * e] as usize).saturating_sub(lane.above)
-                } else {
-                    usize::MAX
-                }
-            };
-            let (mut lo_word, mut end_word) = (0usize, 0usize);
-            let (mut next_lo, mut next_end) = if unbounded {
-                (usize::MAX, usize::MAX)
-            } else {
-                (lo_after(1), end_from(0))
-            };
-            for (j, ((step, range), &symbol)) in self
-                .starts
-                .iter_mut()
-                .zip(self.ranges.iter_mut())
-                .zip(lane.text)
-                .enumerate()
-            {
-                let row = self.row_of[symbol as usize];
-                if row == NONE {
-                    continue;
-                }
-                if unbounded {
-                    end_word = words;
-                } else {
-                    let q = lane.positions[j] as usize;
-                    while q > next_lo {
-                        lo_word += 1;
-                        next_lo = lo_after(lo_word + 1);
-                    }
-                    while q >= next_end && next_end != usize::MAX {
-                        end_word += 1;
-                        next_end = end_from(end_word);
-                    }
-                    if end_word <= lo_word {
-                        continue;
-                    }
-                }
-                step[l] = row * words as u32;
-                range.0 = range.0.min(lo_word as u32);
-                range.1 = range.1.max(end_word as u32);
-            }
-        }
-        // Words above every band so far must stay untouched (all ones): the end of the
-        // computed words only ever grows.
-        let mut end = 0;
-        for range in &mut self.ranges {
-            end = end.max(range.1);
-            range.1 = end;
-        }
-        for column in &mut self.lanes {
-            *column = [!0; LANES];
-        }
-    }
-
-    /// [`Pattern::lcs_lanes_banded`] compiled for 512-bit vectors: the eight lanes'
-    /// arithmetic becomes one vector operation each. (Fetching the match words with a
-    /// gather instruction instead of eight loads measured twice as slow here.)
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx512f")]
-    fn lcs_lanes_avx512(&mut self) -> [usize; LANES] {
-        self.lcs_lanes_generic()
-    }
-
-    /// [`Pattern::lcs_lanes_banded`] compiled for 256-bit vectors: four lanes per
-    /// operation.
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2")]
-    fn lcs_lanes_avx2(&mut self) -> [usize; LANES] {
-        self.lcs_lanes_generic()
-    }
-
-    /// [`Pattern::lcs_lanes`] through the portable loop, whatever the processor.
-    #[cfg(test)]
-    fn lcs_lanes_portable(&mut self, others: &[&[u32]]) -> [usize; LANES] {
-        let lanes: Vec<Lane> = others
-            .iter()
-            .map(|&text| Lane {
-                text,
-                positions: &[],
-                above: usize::MAX,
-                below: usize::MAX,
-            })
-            .collect();
-        self.fill_starts(&[], &lanes);
-        self.lcs_lanes_generic()
-    }
-
-    /// The lanes' computation over what [`Pattern::fill_starts`] prepared.
-    #[inline(always)]
-    fn lcs_lanes_generic(&mut self) -> [usize; LANES] {
-        for (start, &(first, end)) in self.starts.iter().zip(&self.ranges) {
-            if first >= end {
-                continue;
-            }
-            let mut carry = [0u64; LANES];
-            let (first, end) = (first as usize, end as usize);
-            for (w, column) in self.lanes[first..end].iter_mut().enumerate() {
-                let w = w + first;
-                let mut m = [0u64; LANES];
-                for (m, &start) in m.iter_mut().zip(start) {
-                    *m = self.bits[start as usize + w];
-                }
-                for l in 0..LANES {
-                    let s = column[l];
-                    let u = s & m[l];
-                    let sum = s.wrapping_add(u).wrapping_add(carry[l]);
-                    // The carry out of `s + u + carry` is the majority of their top bits:
-                    // `(s & u) | ((s | u) & !sum)`, which is `u | (s & !sum)` as `u ⊆ s`
-                    // (no unsigned 64-bit comparison, which 256-bit vectors lack).
-                    carry[l] = (u | (s & !sum)) >> 63;
-                    column[l] = sum | (s - u);
-                }
-            }
-        }
-        self.lane_results()
-    }
-
-    /// Each lane's LCS: the zero bits below the pattern's length.
-    fn lane_results(&self) -> [usize; LANES] {
-        let mut lcs = [0usize; LANES];
-        for (l, out) in lcs.iter_mut().enumerate() {
-            let full = self.len / 64;
-            let mut zeros: u32 = self.lanes[..full]
-                .iter()
-                .map(|w| (!w[l]).count_ones())
-                .sum();
-            let rest = self.len % 64;
-            if rest > 0 {
-                zeros += (!self.lanes[full][l] & ((1u64 << rest) - 1)).count_ones();
-            }
-            *out = zeros as usize;
-        }
-        lcs
     }
 }
 
@@ -472,77 +234,6 @@ pub(super) mod tests {
     }
 
     proptest::proptest! {
-        /// Texts of different lengths side by side get each their own LCS.
-        #[test]
-        fn lanes_agree_with_the_textbook_table(
-            x in "[abcd ]{0,150}",
-            others in proptest::collection::vec("[abcde ]{0,200}", 0..=LANES),
-        ) {
-            let mut all = vec![x.as_str()];
-            all.extend(others.iter().map(String::as_str));
-            let s = symbols(&all);
-            let texts: Vec<&[u32]> = s.texts[1..].iter().map(Vec::as_slice).collect();
-            let mut pattern = Pattern::new(&s.texts[0], s.alphabet);
-            // The dispatching entry point (512-bit vectors where the processor has them)
-            // and the portable loop, each on its own.
-            let got = pattern.lcs_lanes(&texts);
-            let portable = pattern.lcs_lanes_portable(&texts);
-            for (l, t) in texts.iter().enumerate() {
-                let want = naive_lcs(&s.texts[0], t);
-                proptest::prop_assert_eq!(got[l], want);
-                proptest::prop_assert_eq!(portable[l], want);
-            }
-        }
-
-        /// Each banded lane lies between the LCS over its band's matches and the
-        /// unrestricted LCS; texts are sparse subsequences of longer ones, as class
-        /// projections are, with positions that skip ahead at random.
-        #[test]
-        fn banded_lanes_lie_between_the_band_and_the_whole(
-            x in "[ab é1]{0,150}",
-            others in proptest::collection::vec(("[abcé1 ]{0,200}", 0usize..300, 0usize..300), 0..=LANES),
-            gaps in proptest::collection::vec(0u32..4, 400),
-        ) {
-            let mut all = vec![x.as_str()];
-            all.extend(others.iter().map(|o| o.0.as_str()));
-            let s = symbols(&all);
-            // Positions: increasing, with gaps like those of a class's characters.
-            let positions = |len: usize, offset: usize| -> Vec<u32> {
-                let mut at = 0u32;
-                (0..len)
-                    .map(|i| {
-                        at += 1 + gaps[(i + offset) % gaps.len()];
-                        at
-                    })
-                    .collect()
-            };
-            let mine = positions(s.texts[0].len(), 0);
-            let theirs: Vec<Vec<u32>> =
-                (1..all.len()).map(|t| positions(s.texts[t].len(), 7 * t)).collect();
-            let lanes: Vec<Lane> = others
-                .iter()
-                .enumerate()
-                .map(|(l, o)| Lane {
-                    text: &s.texts[l + 1],
-                    positions: &theirs[l],
-                    above: o.1,
-                    below: o.2,
-                })
-                .collect();
-            let mut pattern = Pattern::new(&s.texts[0], s.alphabet);
-            let got = pattern.lcs_lanes_banded(&mine, &lanes);
-            for (l, lane) in lanes.iter().enumerate() {
-                let whole = naive_lcs(&s.texts[0], lane.text);
-                let band = naive_banded_lcs(
-                    (&s.texts[0], &mine),
-                    (lane.text, lane.positions),
-                    lane.above,
-                    lane.below,
-                );
-                proptest::prop_assert!(band <= got[l] && got[l] <= whole, "{} {} {}", band, got[l], whole);
-            }
-        }
-
         #[test]
         fn lcs_within_agrees_with_the_textbook_table(
             x in "[abc ]{0,200}",
@@ -618,7 +309,6 @@ pub(super) mod tests {
             let want = naive_lcs(ta, tb);
             let mut p = Pattern::new(ta, s.alphabet);
             assert_eq!(p.lcs(tb), want, "{a:?} {b:?}");
-            assert_eq!(p.lcs_lanes(&[tb])[0], want, "{a:?} {b:?}");
             assert_eq!(Pattern::new(tb, s.alphabet).lcs(ta), want, "{b:?} {a:?}");
             assert_eq!(
                 p.lcs_within(tb, ta.len() + tb.len()),

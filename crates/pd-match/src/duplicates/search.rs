@@ -199,7 +199,7 @@ pub fn similar_pairs(
     let projections: Vec<Projection> = symbols
         .texts
         .par_iter()
-        .map(|t| partition.project(t))
+        .map_init(Vec::new, |scratch, t| partition.project(t, scratch))
         .collect();
     let done = AtomicU64::new(0);
     let per_document: Vec<(Vec<SimilarPair>, SearchStats)> = (0..order.len())
@@ -210,7 +210,7 @@ pub fn similar_pairs(
             let mut stats = SearchStats::default();
             let mut found = Vec::new();
             let mut pattern: Option<Pattern> = None;
-            let mut classes = ClassBound::new(&projections[a], symbols.alphabet);
+            let mut classes = ClassBound::new(&projections[a]);
             let mut candidates = Vec::new();
             stats.length_candidates +=
                 scan_window(texts, text_a, &order[p + 1..], slack, &mut candidates);

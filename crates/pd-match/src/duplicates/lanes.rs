@@ -1,0 +1,598 @@
+//! The class bound's LCS, [`LANES`] texts side by side against one pattern: a
+//! bit-parallel column per text (Hyyrö's 64 cells a word) in the lanes of a vector, each
+//! kept to its band, each given up once it can no longer reach what it needs.
+//!
+//! **Ids laid out once per text.** A text's characters of one class are stored, once per
+//! document, as one-byte ids numbered for the whole corpus (see `classes`), and a
+//! pattern keeps, word by word, a table of 256 match words indexed by id. So a lane's
+//! step is two plain loads — its text's next id, then that id's word in the table — with
+//! nothing looked up per pair. Id [`NO_MATCH`] belongs to no character: its match words
+//! are all zero, and a lane that has nothing to compute at a step reads it.
+//!
+//! **The band.** Each lane comes with its band: pattern character `i` may match text
+//! character `j` only if `−below ≤ pos(i) − pos(j) ≤ above` (positions in the whole
+//! texts). At text position `q` the band holds the pattern characters from the `lo`-th,
+//! `lo` counting those before `q − below`, to the `hi`-th, `hi` counting those at or
+//! before `q + above`; both only grow with `q`. A lane is *active* from the step at which
+//! `hi` first exceeds zero to the one at which `lo` reaches the pattern's length (two
+//! binary searches over the text's positions); outside that its band is empty and it
+//! reads [`NO_MATCH`]. The steps are run in segments of at most [`SEGMENT`], split where a
+//! lane starts or stops; over a segment every active lane computes the same words: from
+//! the lowest `lo / 64` any of them has at the segment's first step to the highest
+//! `⌈hi / 64⌉` any of them has at its last step, or reached before (the end never
+//! shrinks, so the words above it are still all ones). As `lo` and `hi` only grow, that
+//! covers every active lane's band at every step of the segment, and finding it costs a
+//! few comparisons per lane and segment, nothing per step.
+//!
+//! Computing a lane's words outside its band, or skipping words, is the full computation
+//! on a match matrix with some matches deleted (why skipping is deleting is in
+//! [`super::lcs`]); here every deleted match lies outside the lane's band and every kept
+//! one is a match of equal ids. Hyyrö's recurrence holds for any match matrix, so each
+//! lane computes an LCS that lies between the LCS over its band's matches and the
+//! unrestricted LCS (of the id sequences).
+//!
+//! **Giving up early.** That computed LCS grows by at most one per step, and not at all
+//! at inactive steps (a column without matches keeps its value). So after step `j` a lane
+//! ends with at most `ℓ_j + r_j`: what its column holds now plus its active steps left.
+//! Every [`SEGMENT`] steps (and before the first) each lane with a need is checked;
+//! once `ℓ_j + r_j` is below the need, the lane stops and reports that sum, which is below
+//! the need and still at least the LCS over its band. When no lane has anything left to
+//! compute, the whole comparison stops.
+
+/// How many texts [`ClassPattern::lcs_lanes_banded`] compares at once: a 512-bit vector
+/// of words.
+pub(super) const LANES: usize = 8;
+
+/// Ids a class can have: one byte.
+pub(super) const IDS: usize = 256;
+
+/// The id of no character: its match words are all zero.
+pub(super) const NO_MATCH: u8 = u8::MAX;
+
+/// How many steps lanes run between updates of their bands' words and checks of whether
+/// they can still reach their need. Shorter computes fewer words outside the bands and
+/// gives up sooner, but costs more in updates and checks (a check counts the zeros of
+/// every lane's column).
+const SEGMENT: usize = 32;
+
+/// A pattern text of class ids, and the lanes' columns compared with it.
+pub(super) struct ClassPattern {
+    len: usize,
+    /// `bits[w][id]`: word `w` of where `id` occurs in the pattern.
+    bits: Vec<[u64; IDS]>,
+    /// The DP columns, word by word, a lane per text.
+    columns: Vec<[u64; LANES]>,
+    /// [`NO_MATCH`] ids, read by lanes with nothing to compute.
+    padding: Vec<u8>,
+}
+
+/// One text of [`ClassPattern::lcs_lanes_banded`], its band, and the LCS it must reach.
+pub(super) struct Lane<'a> {
+    /// Class ids, none of them [`NO_MATCH`].
+    pub text: &'a [u8],
+    /// Where each character of `text` stands in its whole text, increasing.
+    pub positions: &'a [u32],
+    /// How far a matched pattern character may stand after (`above`) or before
+    /// (`below`) the text character it matches; `usize::MAX` for both: no band.
+    pub above: usize,
+    pub below: usize,
+    /// Below this the lane's result only needs to be below it too: the lane may stop.
+    pub need: usize,
+}
+
+/// Which compilation of the lanes' inner loop runs.
+#[derive(Clone, Copy)]
+enum Kernel {
+    #[cfg(target_arch = "x86_64")]
+    Avx512,
+    #[cfg(target_arch = "x86_64")]
+    Avx2,
+    Portable,
+}
+
+impl Kernel {
+    /// The widest the processor runs; the vector ones also count bits with one
+    /// instruction (every processor with those vectors has it).
+    fn detect() -> Kernel {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("popcnt") {
+            if std::arch::is_x86_feature_detected!("avx512f") {
+                return Kernel::Avx512;
+            }
+            if std::arch::is_x86_feature_detected!("avx2") {
+                return Kernel::Avx2;
+            }
+        }
+        Kernel::Portable
+    }
+}
+
+/// A lane's schedule: the steps at which it is active.
+#[derive(Clone, Copy, Default)]
+struct Activity {
+    start: usize,
+    stop: usize,
+}
+
+/// Steps `from..to` of the lanes in the bit set `lanes`, over words `first..end`.
+#[derive(Clone, Copy)]
+struct Run {
+    from: usize,
+    to: usize,
+    first: usize,
+    end: usize,
+    lanes: u32,
+}
+
+impl ClassPattern {
+    /// The pattern of a text of class ids; none may be [`NO_MATCH`].
+    pub fn new(ids: &[u8]) -> ClassPattern {
+        let words = ids.len().div_ceil(64).max(1);
+        let mut bits = vec![[0u64; IDS]; words];
+        for (i, &id) in ids.iter().enumerate() {
+            assert!(id != NO_MATCH, "no character has the id {NO_MATCH}");
+            bits[i / 64][id as usize] |= 1 << (i % 64);
+        }
+        ClassPattern {
+            len: ids.len(),
+            bits,
+            columns: vec![[!0; LANES]; words],
+            padding: Vec::new(),
+        }
+    }
+
+    /// For each lane `l` (up to [`LANES`]), a number at least the LCS of the pattern and
+    /// `lanes[l].text` over the matches of pattern character `i` with text character `j`
+    /// for which `−below ≤ pos(i) − pos(j) ≤ above` (`pos` being where a character stands
+    /// in its whole text: `lanes[l].positions`, and `mine` for the pattern); when it is
+    /// at least `lanes[l].need`, it is also at most the unrestricted LCS. See the module
+    /// documentation.
+    pub fn lcs_lanes_banded(&mut self, mine: &[u32], lanes: &[Lane]) -> [usize; LANES] {
+        self.run(mine, lanes, Kernel::detect())
+    }
+
+    fn run(&mut self, mine: &[u32], lanes: &[Lane], kernel: Kernel) -> [usize; LANES] {
+        assert!(lanes.len() <= LANES, "at most {LANES} texts at once");
+        assert_eq!(
+            mine.len(),
+            self.len,
+            "a position for every pattern character"
+        );
+        let mut result = [0usize; LANES];
+        let n = self.len;
+        if n == 0 {
+            return result;
+        }
+        let words = self.bits.len();
+        // When each lane is active: from the step at which `hi > 0` (pattern character 0
+        // stands at or before `q + above`) to the one at which `lo = n` (character
+        // `n − 1` stands before `q − below`).
+        let mut activity = [Activity::default(); LANES];
+        for (a, lane) in activity.iter_mut().zip(lanes) {
+            assert_eq!(lane.text.len(), lane.positions.len());
+            let above = (mine[0] as usize).saturating_sub(lane.above);
+            let below = (mine[n - 1] as usize).saturating_add(lane.below);
+            a.start = lane.positions.partition_point(|&p| (p as usize) < above);
+            a.stop = lane.positions.partition_point(|&p| p as usize <= below);
+        }
+        // Where segments must be split: where a lane starts or stops (and a stop after
+        // the last).
+        let mut splits = [usize::MAX; 2 * LANES + 1];
+        for (l, a) in activity.iter().enumerate().take(lanes.len()) {
+            if a.start < a.stop {
+                splits[2 * l] = a.start;
+                splits[2 * l + 1] = a.stop;
+            }
+        }
+        splits.sort_unstable();
+        let longest = activity
+            .iter()
+            .filter(|a| a.start < a.stop)
+            .map(|a| a.stop)
+            .max()
+            .unwrap_or(0);
+        if self.padding.len() < longest {
+            self.padding.resize(longest, NO_MATCH);
+        }
+        for column in &mut self.columns {
+            *column = [!0; LANES];
+        }
+
+        // Each lane's band at the current segment: its first word and its end.
+        let (mut lo_word, mut end_word) = ([0usize; LANES], [0usize; LANES]);
+        let mut dead = 0u32;
+        // The words computed end here; the ones above are all ones.
+        let mut end = 0usize;
+        // Steps not run yet, which the next segment may extend.
+        let mut pending: Option<Run> = None;
+        let (mut s, mut next_split, mut check) = (splits[0], 0, true);
+        while s < longest {
+            while splits[next_split] <= s {
+                next_split += 1;
+            }
+            if check {
+                // Before the first segment, then every `SEGMENT` steps.
+                if let Some(p) = pending.take() {
+                    self.steps(kernel, lanes, p);
+                }
+                let mut busy = false;
+                let zeros = self.zeros(kernel, end);
+                for (l, lane) in lanes.iter().enumerate() {
+                    let a = activity[l];
+                    if dead & (1 << l) != 0 || s >= a.stop {
+                        continue;
+                    }
+                    let most = zeros[l] + a.stop.saturating_sub(s.max(a.start));
+                    if most < lane.need {
+                        dead |= 1 << l;
+                        result[l] = most;
+                    } else {
+                        busy = true;
+                    }
+                }
+                if !busy {
+                    break;
+                }
+            }
+            let boundary = (s / SEGMENT + 1) * SEGMENT;
+            let t = boundary.min(splits[next_split]);
+            check = t == boundary;
+            let (mut live, mut first) = (0u32, usize::MAX);
+            for (l, lane) in lanes.iter().enumerate() {
+                let a = activity[l];
+                if dead & (1 << l) != 0 || s < a.start || s >= a.stop {
+                    continue;
+                }
+                live |= 1 << l;
+                // `lo / 64` at the segment's first step, `⌈hi / 64⌉` at its last.
+                let q = lane.positions[s] as usize;
+                while let Some(&p) = mine.get(64 * lo_word[l] + 63)
+                    && (p as usize).saturating_add(lane.below) < q
+                {
+                    lo_word[l] += 1;
+                }
+                let q = (lane.positions[t - 1] as usize).saturating_add(lane.above);
+                while end_word[l] < words && mine[64 * end_word[l]] as usize <= q {
+                    end_word[l] += 1;
+                }
+                first = first.min(lo_word[l]);
+                end = end.max(end_word[l]);
+            }
+            if live != 0 && first < end {
+                let run = Run {
+                    from: s,
+                    to: t,
+                    first,
+                    end,
+                    lanes: live,
+                };
+                match &mut pending {
+                    Some(p) if p.to == s && (p.first, p.end, p.lanes) == (first, end, live) => {
+                        p.to = t
+                    }
+                    _ => {
+                        if let Some(p) = pending.replace(run) {
+                            self.steps(kernel, lanes, p);
+                        }
+                    }
+                }
+            }
+            s = t;
+        }
+        if let Some(p) = pending.take() {
+            self.steps(kernel, lanes, p);
+        }
+        let zeros = self.zeros(kernel, end);
+        for (l, out) in result.iter_mut().enumerate().take(lanes.len()) {
+            if dead & (1 << l) == 0 {
+                *out = zeros[l];
+            }
+        }
+        result
+    }
+
+    /// Runs the steps of `run`; the lanes not in it read [`NO_MATCH`].
+    fn steps(&mut self, kernel: Kernel, lanes: &[Lane], run: Run) {
+        let count = run.to - run.from;
+        let padding = &self.padding[..count];
+        let texts: [&[u8]; LANES] = std::array::from_fn(|l| {
+            if run.lanes & (1 << l) != 0 {
+                &lanes[l].text[run.from..run.to]
+            } else {
+                padding
+            }
+        });
+        let bits = &self.bits[run.first..run.end];
+        let columns = &mut self.columns[run.first..run.end];
+        match kernel {
+            // SAFETY: `Kernel::detect` chose it: the processor has the feature.
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Avx512 => unsafe { steps_avx512(bits, columns, texts, count) },
+            // SAFETY: as above.
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Avx2 => unsafe { steps_avx2(bits, columns, texts, count) },
+            Kernel::Portable => steps_generic(bits, columns, texts, count),
+        }
+    }
+
+    /// Every lane's LCS so far: the zero bits of its column below the pattern's length.
+    /// Only the words below `end` have been computed; those above are all ones.
+    fn zeros(&self, kernel: Kernel, end: usize) -> [usize; LANES] {
+        let full = self.len / 64;
+        let rest = self.len % 64;
+        let columns = &self.columns[..end.min(self.columns.len())];
+        let tail = (rest > 0 && full < columns.len()).then(|| (columns[full], (1u64 << rest) - 1));
+        let columns = &columns[..full.min(columns.len())];
+        match kernel {
+            // SAFETY: `Kernel::detect` chose it: the processor has the feature.
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Avx512 | Kernel::Avx2 => unsafe { zeros_popcnt(columns, tail) },
+            Kernel::Portable => zeros_generic(columns, tail),
+        }
+    }
+}
+
+/// [`zeros_generic`] with the processor's bit count instruction.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "popcnt")]
+fn zeros_popcnt(columns: &[[u64; LANES]], tail: Option<([u64; LANES], u64)>) -> [usize; LANES] {
+    zeros_generic(columns, tail)
+}
+
+/// The zero bits of each lane in `columns`, and in `tail`'s column under its mask.
+#[inline(always)]
+fn zeros_generic(columns: &[[u64; LANES]], tail: Option<([u64; LANES], u64)>) -> [usize; LANES] {
+    let mut zeros = [0u32; LANES];
+    for column in columns {
+        for (z, w) in zeros.iter_mut().zip(column) {
+            *z += (!w).count_ones();
+        }
+    }
+    if let Some((column, mask)) = tail {
+        for (z, w) in zeros.iter_mut().zip(column) {
+            *z += (!w & mask).count_ones();
+        }
+    }
+    zeros.map(|z| z as usize)
+}
+
+/// [`steps_generic`] compiled for 512-bit vectors: the eight lanes' arithmetic becomes one
+/// vector operation each. (Fetching the match words with a gather instruction instead of
+/// eight loads measured twice as slow here.)
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+fn steps_avx512(
+    bits: &[[u64; IDS]],
+    columns: &mut [[u64; LANES]],
+    texts: [&[u8]; LANES],
+    count: usize,
+) {
+    steps_generic(bits, columns, texts, count)
+}
+
+/// [`steps_generic`] compiled for 256-bit vectors: four lanes per operation.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn steps_avx2(
+    bits: &[[u64; IDS]],
+    columns: &mut [[u64; LANES]],
+    texts: [&[u8]; LANES],
+    count: usize,
+) {
+    steps_generic(bits, columns, texts, count)
+}
+
+/// `count` steps of every lane over the given words: lane `l` reads `texts[l]`.
+#[inline(always)]
+fn steps_generic(
+    bits: &[[u64; IDS]],
+    columns: &mut [[u64; LANES]],
+    texts: [&[u8]; LANES],
+    count: usize,
+) {
+    // The texts zipped, which checks their lengths once rather than at every step.
+    let [t0, t1, t2, t3, t4, t5, t6, t7] = texts.map(|t| &t[..count]);
+    let steps = t0
+        .iter()
+        .zip(t1)
+        .zip(t2)
+        .zip(t3)
+        .zip(t4)
+        .zip(t5)
+        .zip(t6)
+        .zip(t7);
+    for (((((((&i0, &i1), &i2), &i3), &i4), &i5), &i6), &i7) in steps {
+        let ids = [i0, i1, i2, i3, i4, i5, i6, i7];
+        let mut carry = [0u64; LANES];
+        for (table, column) in bits.iter().zip(columns.iter_mut()) {
+            let m: [u64; LANES] = std::array::from_fn(|l| table[ids[l] as usize]);
+            for l in 0..LANES {
+                let s = column[l];
+                let u = s & m[l];
+                let sum = s.wrapping_add(u).wrapping_add(carry[l]);
+                // The carry out of `s + u + carry` is the majority of their top bits:
+                // `(s & u) | ((s | u) & !sum)`, which is `u | (s & !sum)` as `u ⊆ s`
+                // (no unsigned 64-bit comparison, which 256-bit vectors lack).
+                carry[l] = (u | (s & !sum)) >> 63;
+                column[l] = sum | (s - u);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::duplicates::lcs::tests::{naive_banded_lcs, naive_lcs, symbols};
+
+    /// Symbols of a small test alphabet as class ids.
+    fn ids(text: &[u32]) -> Vec<u8> {
+        text.iter()
+            .map(|&s| u8::try_from(s).ok().filter(|&id| id != NO_MATCH).unwrap())
+            .collect()
+    }
+
+    /// Positions `0, 1, 2, …`: a text that is its own whole.
+    fn dense(len: usize) -> Vec<u32> {
+        (0..len as u32).collect()
+    }
+
+    /// Every lane unbanded and without a need, through the given kernel.
+    fn lcs_lanes(pattern: &[u32], others: &[Vec<u8>], kernel: Kernel) -> [usize; LANES] {
+        let positions: Vec<Vec<u32>> = others.iter().map(|t| dense(t.len())).collect();
+        let lanes: Vec<Lane> = others
+            .iter()
+            .zip(&positions)
+            .map(|(text, positions)| Lane {
+                text,
+                positions,
+                above: usize::MAX,
+                below: usize::MAX,
+                need: 0,
+            })
+            .collect();
+        ClassPattern::new(&ids(pattern)).run(&dense(pattern.len()), &lanes, kernel)
+    }
+
+    proptest::proptest! {
+        /// Texts of different lengths side by side get each their own LCS.
+        #[test]
+        fn lanes_agree_with_the_textbook_table(
+            x in "[abcd ]{0,150}",
+            others in proptest::collection::vec("[abcde ]{0,200}", 0..=LANES),
+        ) {
+            let mut all = vec![x.as_str()];
+            all.extend(others.iter().map(String::as_str));
+            let s = symbols(&all);
+            let texts: Vec<Vec<u8>> = s.texts[1..].iter().map(|t| ids(t)).collect();
+            // The dispatching entry point (wide vectors where the processor has them) and
+            // the portable loop, each on its own.
+            let got = lcs_lanes(&s.texts[0], &texts, Kernel::detect());
+            let portable = lcs_lanes(&s.texts[0], &texts, Kernel::Portable);
+            for (l, t) in s.texts[1..].iter().enumerate() {
+                let want = naive_lcs(&s.texts[0], t);
+                proptest::prop_assert_eq!(got[l], want);
+                proptest::prop_assert_eq!(portable[l], want);
+            }
+        }
+
+        /// Each banded lane lies between the LCS over its band's matches and the
+        /// unrestricted LCS, or, given up early, below its need and at least the LCS over
+        /// its band; texts are sparse subsequences of longer ones, as class projections
+        /// are, with positions that skip ahead at random.
+        #[test]
+        fn banded_lanes_lie_between_the_band_and_the_whole(
+            x in "[ab é1]{0,150}",
+            others in proptest::collection::vec(
+                ("[abcé1 ]{0,200}", 0usize..300, 0usize..300, 0usize..160),
+                0..=LANES,
+            ),
+            gaps in proptest::collection::vec(0u32..4, 400),
+        ) {
+            let mut all = vec![x.as_str()];
+            all.extend(others.iter().map(|o| o.0.as_str()));
+            let s = symbols(&all);
+            // Positions: increasing, with gaps like those of a class's characters.
+            let positions = |len: usize, offset: usize| -> Vec<u32> {
+                let mut at = 0u32;
+                (0..len)
+                    .map(|i| {
+                        at += 1 + gaps[(i + offset) % gaps.len()];
+                        at
+                    })
+                    .collect()
+            };
+            let mine = positions(s.texts[0].len(), 0);
+            let theirs: Vec<Vec<u32>> =
+                (1..all.len()).map(|t| positions(s.texts[t].len(), 7 * t)).collect();
+            let texts: Vec<Vec<u8>> = s.texts[1..].iter().map(|t| ids(t)).collect();
+            let lanes: Vec<Lane> = others
+                .iter()
+                .enumerate()
+                .map(|(l, o)| Lane {
+                    text: &texts[l],
+                    positions: &theirs[l],
+                    above: o.1,
+                    below: o.2,
+                    need: o.3,
+                })
+                .collect();
+            for kernel in [Kernel::detect(), Kernel::Portable] {
+                let mut pattern = ClassPattern::new(&ids(&s.texts[0]));
+                let got = pattern.run(&mine, &lanes, kernel);
+                for (l, lane) in lanes.iter().enumerate() {
+                    let whole = naive_lcs(&s.texts[0], &s.texts[l + 1]);
+                    let band = naive_banded_lcs(
+                        (&s.texts[0], &mine),
+                        (&s.texts[l + 1], lane.positions),
+                        lane.above,
+                        lane.below,
+                    );
+                    proptest::prop_assert!(band <= got[l], "{} {} {}", band, got[l], whole);
+                    proptest::prop_assert!(
+                        got[l] < lane.need || got[l] <= whole,
+                        "{} {} {} {}", band, got[l], whole, lane.need
+                    );
+                }
+            }
+        }
+
+        /// A lane whose need is at most its band's LCS is never given up: it gets the
+        /// same result as without a need.
+        #[test]
+        fn a_reachable_need_changes_nothing(
+            x in "[abc ]{1,200}",
+            y in "[abcd ]{1,260}",
+            above in 0usize..300,
+            below in 0usize..300,
+            short in 0usize..5,
+        ) {
+            let s = symbols(&[&x, &y]);
+            let (mine, theirs) = (dense(s.texts[0].len()), dense(s.texts[1].len()));
+            let text = ids(&s.texts[1]);
+            let lane = |need| Lane { text: &text, positions: &theirs, above, below, need };
+            let mut pattern = ClassPattern::new(&ids(&s.texts[0]));
+            let free = pattern.lcs_lanes_banded(&mine, &[lane(0)])[0];
+            let band = naive_banded_lcs(
+                (&s.texts[0], &mine),
+                (&s.texts[1], &theirs),
+                above,
+                below,
+            );
+            let need = band.saturating_sub(short);
+            proptest::prop_assert_eq!(pattern.lcs_lanes_banded(&mine, &[lane(need)])[0], free);
+        }
+    }
+
+    #[test]
+    fn a_lane_that_cannot_reach_its_need_stops_below_it() {
+        // Two texts with nothing in common but long enough to keep a lane busy: the lane
+        // stops at a check with a bound below its need, and a lane beside it that can
+        // reach its need is computed to the end.
+        let x: String = "ab".repeat(200);
+        let y: String = "cd".repeat(200);
+        let s = symbols(&[&x, &y, &x]);
+        let (mine, theirs) = (dense(400), dense(400));
+        let (other, same) = (ids(&s.texts[1]), ids(&s.texts[2]));
+        let lanes = [
+            Lane {
+                text: &other,
+                positions: &theirs,
+                above: usize::MAX,
+                below: usize::MAX,
+                need: 300,
+            },
+            Lane {
+                text: &same,
+                positions: &theirs,
+                above: usize::MAX,
+                below: usize::MAX,
+                need: 400,
+            },
+        ];
+        let got = ClassPattern::new(&ids(&s.texts[0])).lcs_lanes_banded(&mine, &lanes);
+        // Computed to the end, the first lane would report its LCS, 0.
+        assert!(0 < got[0] && got[0] < 300, "{got:?}");
+        assert_eq!(got[1], 400);
+    }
+}
