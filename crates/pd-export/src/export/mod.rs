@@ -26,7 +26,7 @@ use crate::crypt::{self, Crypter, ENCRYPTED_FIELDS};
 use crate::manifest::{self, CryptoParams, MANIFEST_FILE, METADATA_FILE};
 use crate::{Error, Result};
 use records::OutRecord;
-use sink::{CHECKSUMS_FILE, ChecksumsWriter, DirSink, ZipSink};
+use sink::{CHECKSUMS_FILE, ChecksumsWriter, DirSink, FileSum, ZipSink};
 
 /// The version `metadata.json` names: the paperless-ngx release whose manifest schema
 /// pd writes, so its importer raises no "Version mismatch" warning.
@@ -455,6 +455,49 @@ fn sums_err(e: std::io::Error) -> Error {
     Error::io("cannot write", Path::new(CHECKSUMS_FILE), e)
 }
 
+/// Where a document's files and split manifest go: a directory or a ZIP.
+trait DocumentSink {
+    fn add_file(&mut self, f: &PlannedFile) -> Result<FileSum>;
+    fn add_json(&mut self, rel: &str, bytes: &[u8]) -> Result<FileSum>;
+}
+
+impl DocumentSink for DirSink {
+    fn add_file(&mut self, f: &PlannedFile) -> Result<FileSum> {
+        DirSink::add_file(self, &f.rel, &f.source, f.checksum.as_deref())
+    }
+
+    fn add_json(&mut self, rel: &str, bytes: &[u8]) -> Result<FileSum> {
+        DirSink::add_json(self, rel, bytes)
+    }
+}
+
+impl DocumentSink for ZipSink {
+    fn add_file(&mut self, f: &PlannedFile) -> Result<FileSum> {
+        ZipSink::add_file(self, &f.rel, &f.source)
+    }
+
+    fn add_json(&mut self, rel: &str, bytes: &[u8]) -> Result<FileSum> {
+        ZipSink::add_json(self, rel, bytes)
+    }
+}
+
+/// Exports one document's files and split manifest, listing each in the checksums file.
+fn add_document(
+    sink: &mut impl DocumentSink,
+    sums: &mut ChecksumsWriter<impl Write>,
+    item: &DocumentItem,
+) -> Result<()> {
+    for f in &item.files {
+        let sum = sink.add_file(f)?;
+        sums.add(&f.rel, &sum).map_err(sums_err)?;
+    }
+    if let Some((rel, bytes)) = &item.split {
+        let sum = sink.add_json(rel, bytes)?;
+        sums.add(rel, &sum).map_err(sums_err)?;
+    }
+    Ok(())
+}
+
 /// A directory export: every file compared with the one there, only changed ones staged
 /// and renamed into place, the manifest last.
 async fn export_dir(
@@ -478,15 +521,7 @@ async fn export_dir(
     .map_err(sums_err)?;
     let mut manifest = sink.stream(MANIFEST_FILE)?;
     plan.write(store, &mut manifest, |item| {
-        for f in &item.files {
-            let sum = sink.add_file(&f.rel, &f.source, f.checksum.as_deref())?;
-            sums.add(&f.rel, &sum).map_err(sums_err)?;
-        }
-        if let Some((rel, bytes)) = &item.split {
-            let sum = sink.add_json(rel, bytes)?;
-            sums.add(rel, &sum).map_err(sums_err)?;
-        }
-        Ok(())
+        add_document(&mut sink, &mut sums, &item)
     })
     .await?;
     // The manifest is staged to land after everything else, the checksums file naming
@@ -529,15 +564,7 @@ async fn export_zip(
         ChecksumsWriter::new(BufWriter::with_capacity(64 * 1024, spool()?)).map_err(sums_err)?;
     let mut manifest = BufWriter::with_capacity(64 * 1024, spool()?);
     plan.write(store, &mut manifest, |item| {
-        for f in &item.files {
-            let sum = sink.add_file(&f.rel, &f.source)?;
-            sums.add(&f.rel, &sum).map_err(sums_err)?;
-        }
-        if let Some((rel, bytes)) = &item.split {
-            let sum = sink.add_json(rel, bytes)?;
-            sums.add(rel, &sum).map_err(sums_err)?;
-        }
-        Ok(())
+        add_document(&mut sink, &mut sums, &item)
     })
     .await?;
     let metadata_sum = sink.add_json(METADATA_FILE, metadata)?;
