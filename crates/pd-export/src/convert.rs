@@ -44,7 +44,9 @@ pub struct ImportData {
     pub tags: Vec<Tag>,
     /// `documents.customfield` records.
     pub custom_fields: Vec<CustomField>,
-    /// Roots before their versions.
+    /// Documents held in memory (an installation's database), roots before their
+    /// versions. An export's documents are not kept: [`ImportData::add_streamed`] hands
+    /// each to its caller, and the import reads them again as it writes them.
     pub documents: Vec<ExportedDocument>,
     /// `documents.note` records, soft-deleted ones included.
     pub notes: Vec<Note>,
@@ -58,10 +60,15 @@ pub struct ImportData {
     pub other_records: Vec<PaperlessRecord>,
     /// Things that were dropped or adjusted, for the report.
     pub warnings: Vec<String>,
-    /// Documents are kept without their content, which the import reads again from the
-    /// manifest as it writes them ([`crate::import::ContentFeed`]), so memory does not
-    /// grow with the export's text.
-    pub defer_content: bool,
+    /// How many documents (held or handed out) are versions of another.
+    pub versions: usize,
+    /// The export id of every document, held or handed out.
+    document_ids: HashSet<Id>,
+    /// The ids of the objects read so far, to check a document's references as it comes.
+    known: Known,
+    /// Document references to objects not read yet when the document came; checked
+    /// once the whole export is read.
+    deferred: Vec<Deferred>,
     /// Every `(model, pk)` read, by [`path_key`] of both.
     seen: HashSet<u128>,
     /// Custom field instances wait for every field to be known (split manifests).
@@ -100,6 +107,15 @@ impl ImportData {
     /// Adds one record (decrypted already). Fails on a duplicate `(model, pk)`, a
     /// non-integer pk of a model pd maps, or a field of the wrong type.
     pub fn add(&mut self, record: Record) -> Result<()> {
+        if let Some(e) = self.add_streamed(record)? {
+            self.documents.push(e);
+        }
+        Ok(())
+    }
+
+    /// [`ImportData::add`], except that a document is handed back instead of kept (its
+    /// id and references are still checked).
+    pub fn add_streamed(&mut self, record: Record) -> Result<Option<ExportedDocument>> {
         let key = path_key(&format!("{}\0{}", record.model, record.pk));
         if !self.seen.insert(key) {
             return Err(Error::Invalid(format!(
@@ -114,7 +130,7 @@ impl ImportData {
                 record: serde_json::to_value(&record)
                     .map_err(|e| Error::Invalid(format!("cannot keep a record: {e}")))?,
             });
-            return Ok(());
+            return Ok(None);
         }
         let id = record.int_pk().ok_or_else(|| {
             Error::Invalid(format!(
@@ -124,7 +140,7 @@ impl ImportData {
         })?;
         if record.model == models::CUSTOM_FIELD_INSTANCE {
             self.pending_instances.push(record);
-            return Ok(());
+            return Ok(None);
         }
         let f = Fields { record: &record };
         match record.model.as_str() {
@@ -193,15 +209,44 @@ impl ImportData {
             models::MAIL_ACCOUNT => self.mail_accounts.push(mail_account(&f, id)?),
             models::MAIL_RULE => self.mail_rules.push(mail_rule(&f, id)?),
             models::DOCUMENT => {
-                let mut e = document(&f, id)?;
-                if self.defer_content {
-                    e.document.content = String::new();
-                }
-                self.documents.push(e);
+                let e = document(&f, id)?;
+                self.note_document(&e.document);
+                return Ok(Some(e));
             }
             _ => {}
         }
-        Ok(())
+        if let Some(set) = self.known.set_mut(record.model.as_str()) {
+            set.insert(id);
+        }
+        Ok(None)
+    }
+
+    /// Records a document's id and checks its references to the objects read so far;
+    /// those to objects not read yet wait for [`ImportData::finish`].
+    fn note_document(&mut self, d: &Document) {
+        self.document_ids.insert(d.id);
+        if d.root_document.is_some() {
+            self.versions += 1;
+        }
+        let single = [
+            (Ref::Owner, d.owner),
+            (Ref::Correspondent, d.correspondent),
+            (Ref::DocumentType, d.document_type),
+            (Ref::StoragePath, d.storage_path),
+            (Ref::Root, d.root_document),
+        ];
+        let tags = d.tags.iter().map(|&t| (Ref::Tag, Some(t)));
+        for (to, target) in single.into_iter().chain(tags) {
+            if let Some(target) = target
+                && !self.known.holds(to, target, &self.document_ids)
+            {
+                self.deferred.push(Deferred {
+                    document: d.id,
+                    to,
+                    target,
+                });
+            }
+        }
     }
 
     /// Converts what waited for the whole manifest, orders tags and documents, and checks
@@ -235,14 +280,15 @@ impl ImportData {
     }
 
     fn check_references(&mut self) -> Result<()> {
-        let ids = |v: Vec<Id>| v.into_iter().collect::<HashSet<Id>>();
-        let users = ids(self.users.iter().map(|u| u.id).collect());
-        let corr = ids(self.correspondents.iter().map(|c| c.id).collect());
-        let types = ids(self.document_types.iter().map(|c| c.id).collect());
-        let paths = ids(self.storage_paths.iter().map(|c| c.id).collect());
-        let tags = ids(self.tags.iter().map(|c| c.id).collect());
-        let docs = ids(self.documents.iter().map(|d| d.document.id).collect());
-        let accounts = ids(self.mail_accounts.iter().map(|c| c.id).collect());
+        let Known {
+            users,
+            correspondents: corr,
+            document_types: types,
+            storage_paths: paths,
+            tags,
+        } = &self.known;
+        let docs = &self.document_ids;
+        let accounts: HashSet<Id> = self.mail_accounts.iter().map(|c| c.id).collect();
         let check = |model: &str,
                      pk: Id,
                      field: &str,
@@ -287,44 +333,29 @@ impl ImportData {
             ),
         ] {
             for (id, owner) in list {
-                check(model, id, "owner", "user", &users, owner)?;
+                check(model, id, "owner", "user", users, owner)?;
             }
         }
         for t in &self.tags {
-            check(models::TAG, t.id, "tn_parent", "tag", &tags, t.parent)?;
+            check(models::TAG, t.id, "tn_parent", "tag", tags, t.parent)?;
         }
-        for d in &self.documents {
-            let d = &d.document;
-            let m = models::DOCUMENT;
-            check(m, d.id, "owner", "user", &users, d.owner)?;
+        for d in std::mem::take(&mut self.deferred) {
+            let set = match d.to {
+                Ref::Owner => users,
+                Ref::Correspondent => corr,
+                Ref::DocumentType => types,
+                Ref::StoragePath => paths,
+                Ref::Tag => tags,
+                Ref::Root => docs,
+            };
             check(
-                m,
-                d.id,
-                "correspondent",
-                "correspondent",
-                &corr,
-                d.correspondent,
+                models::DOCUMENT,
+                d.document,
+                d.to.field(),
+                d.to.kind(),
+                set,
+                Some(d.target),
             )?;
-            check(
-                m,
-                d.id,
-                "document_type",
-                "document type",
-                &types,
-                d.document_type,
-            )?;
-            check(
-                m,
-                d.id,
-                "storage_path",
-                "storage path",
-                &paths,
-                d.storage_path,
-            )?;
-            check(m, d.id, "root_document", "document", &docs, d.root_document)?;
-            for t in &d.tags {
-                check(m, d.id, "tags", "tag", &tags, Some(*t))?;
-            }
         }
         for n in &self.notes {
             check(
@@ -332,14 +363,14 @@ impl ImportData {
                 n.id,
                 "document",
                 "document",
-                &docs,
+                docs,
                 Some(n.document),
             )?;
-            check(models::NOTE, n.id, "user", "user", &users, n.user)?;
+            check(models::NOTE, n.id, "user", "user", users, n.user)?;
         }
         for i in &mut self.custom_field_instances {
             let m = models::CUSTOM_FIELD_INSTANCE;
-            check(m, i.id, "document", "document", &docs, Some(i.document))?;
+            check(m, i.id, "document", "document", docs, Some(i.document))?;
             if let Some(CustomFieldValue::DocumentLink(links)) = &mut i.value {
                 let before = links.len();
                 links.retain(|l| docs.contains(l));
@@ -366,7 +397,7 @@ impl ImportData {
                 r.id,
                 "assign_document_type",
                 "document type",
-                &types,
+                types,
                 r.assign_document_type,
             )?;
             check(
@@ -374,11 +405,11 @@ impl ImportData {
                 r.id,
                 "assign_correspondent",
                 "correspondent",
-                &corr,
+                corr,
                 r.assign_correspondent,
             )?;
             for t in &r.assign_tags {
-                check(m, r.id, "assign_tags", "tag", &tags, Some(*t))?;
+                check(m, r.id, "assign_tags", "tag", tags, Some(*t))?;
             }
         }
         Ok(())
@@ -422,7 +453,88 @@ fn order_tags(tags: Vec<Tag>) -> Result<Vec<Tag>> {
     Ok(out)
 }
 
-fn document(f: &Fields, id: Id) -> Result<ExportedDocument> {
+/// Which object a document field refers to.
+#[derive(Debug, Clone, Copy)]
+enum Ref {
+    Owner,
+    Correspondent,
+    DocumentType,
+    StoragePath,
+    Tag,
+    Root,
+}
+
+impl Ref {
+    /// The manifest field.
+    fn field(self) -> &'static str {
+        match self {
+            Ref::Owner => "owner",
+            Ref::Correspondent => "correspondent",
+            Ref::DocumentType => "document_type",
+            Ref::StoragePath => "storage_path",
+            Ref::Tag => "tags",
+            Ref::Root => "root_document",
+        }
+    }
+
+    /// What it refers to, in words.
+    fn kind(self) -> &'static str {
+        match self {
+            Ref::Owner => "user",
+            Ref::Correspondent => "correspondent",
+            Ref::DocumentType => "document type",
+            Ref::StoragePath => "storage path",
+            Ref::Tag => "tag",
+            Ref::Root => "document",
+        }
+    }
+}
+
+/// A document's reference to an object not read yet when the document came.
+#[derive(Debug)]
+struct Deferred {
+    document: Id,
+    to: Ref,
+    target: Id,
+}
+
+/// The ids of the objects documents refer to, as far as read.
+#[derive(Debug, Default)]
+struct Known {
+    users: HashSet<Id>,
+    correspondents: HashSet<Id>,
+    document_types: HashSet<Id>,
+    storage_paths: HashSet<Id>,
+    tags: HashSet<Id>,
+}
+
+impl Known {
+    /// The set a record of `model` goes into, if documents refer to that model.
+    fn set_mut(&mut self, model: &str) -> Option<&mut HashSet<Id>> {
+        match model {
+            models::USER => Some(&mut self.users),
+            models::CORRESPONDENT => Some(&mut self.correspondents),
+            models::DOCUMENT_TYPE => Some(&mut self.document_types),
+            models::STORAGE_PATH => Some(&mut self.storage_paths),
+            models::TAG => Some(&mut self.tags),
+            _ => None,
+        }
+    }
+
+    fn holds(&self, to: Ref, id: Id, documents: &HashSet<Id>) -> bool {
+        match to {
+            Ref::Owner => self.users.contains(&id),
+            Ref::Correspondent => self.correspondents.contains(&id),
+            Ref::DocumentType => self.document_types.contains(&id),
+            Ref::StoragePath => self.storage_paths.contains(&id),
+            Ref::Tag => self.tags.contains(&id),
+            Ref::Root => documents.contains(&id),
+        }
+    }
+}
+
+/// A document record as pd's document with the export's paths of its files.
+pub(crate) fn document(f: &Fields, id: Id) -> Result<ExportedDocument> {
     let r = f.record;
     let checksum = f.req_str("checksum")?;
     let created = f

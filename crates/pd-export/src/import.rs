@@ -2,9 +2,12 @@
 //!
 //! Before the database is touched the whole export is read and checked: JSON, duplicate
 //! pks, references, every referenced file inside the export, every SHA-256 (hashed in
-//! parallel). Then, holding the media lock, one transaction writes every row, the files
-//! are copied into place (temporary name + rename) and the transaction commits. Any
-//! failure rolls the transaction back and removes the files already placed.
+//! parallel, a batch of documents at a time). Then, holding the media lock, one
+//! transaction writes every row — the documents as the export is read a second time —,
+//! the files are copied into place (temporary name + rename) and the transaction
+//! commits. Any failure rolls the transaction back and removes the files already placed.
+//! Neither reading keeps the documents: what stays per document is its id and keys of
+//! its names, and the list of files to place waits in a temporary file.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -16,10 +19,11 @@ use pd_store::naming::delete_empty_directories;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::convert::{ExportedDocument, ImportData};
+use crate::convert::{ExportedDocument, ImportData, document};
+use crate::export::spool::{Spool, SpoolReader, bytes_path, path_bytes};
 use crate::crypt::Crypter;
 use crate::legacy::checksum::hash_file;
-use crate::manifest::read_records;
+use crate::manifest::{Fields, read_records};
 use crate::plan::{self, Reused};
 use crate::source::{ExportSource, SourceKind, ZipLimits};
 use crate::{Error, Result};
@@ -100,8 +104,18 @@ pub struct ImportReport {
     pub warnings: Vec<String>,
 }
 
-/// Reads, decrypts, converts and checks every record of an opened export.
-pub fn read_export(source: &ExportSource, passphrase: Option<&str>) -> Result<ImportData> {
+/// How many documents are checked together: their files are hashed in parallel, and
+/// only they are held in memory.
+const CHECK_BATCH: usize = 256;
+
+/// Reads, decrypts, converts and checks every record of an opened export, and every
+/// document's files. Documents are not kept (the write reads them again); everything
+/// else is.
+fn check_export(
+    source: &ExportSource,
+    passphrase: Option<&str>,
+    resolve: Resolve,
+) -> Result<(ImportData, FileCheck)> {
     let crypter = match source.metadata().and_then(|m| m.crypto.as_ref()) {
         None => None,
         Some(params) => {
@@ -115,21 +129,79 @@ pub fn read_export(source: &ExportSource, passphrase: Option<&str>) -> Result<Im
         }
     };
     let mut data = ImportData::default();
-    data.defer_content = true;
+    let mut files = FileCheck::default();
+    let mut batch = Vec::with_capacity(CHECK_BATCH);
     for manifest in source.manifests() {
         read_records(manifest, |mut record| {
             if let Some(c) = &crypter {
                 c.decrypt_record(&mut record)?;
             }
-            data.add(record)
+            if let Some(mut e) = data.add_streamed(record)? {
+                e.document.content = String::new();
+                batch.push(e);
+                if batch.len() == CHECK_BATCH {
+                    files.check(&batch, resolve)?;
+                    batch.clear();
+                }
+            }
+            Ok(())
         })?;
     }
+    files.check(&batch, resolve)?;
+    drop(batch);
     data.finish()?;
-    Ok(data)
+    Ok((data, files))
 }
 
 /// Finds a manifest path's file (inside the export, or the installation's media folder).
 pub(crate) type Resolve<'a> = &'a (dyn Fn(&str) -> Result<PathBuf> + Sync);
+
+/// What checking a document's files found, kept for the write: how many files were
+/// checked against the manifest, and the SHA-256s that differ from what the manifest
+/// says (an MD5 of paperless-ngx 2 and older, upper-case hex, an archive without a
+/// checksum), by export id. An export pd or paperless-ngx 3 wrote has none of those,
+/// so nothing is kept per document.
+#[derive(Debug, Default)]
+pub(crate) struct FileCheck {
+    pub verified: usize,
+    found: HashMap<Id, (Option<String>, Option<String>)>,
+}
+
+impl FileCheck {
+    /// Checks the documents' files in parallel (see [`check_document_files`]). The first
+    /// failing document (in order) gives the error.
+    fn check(&mut self, docs: &[ExportedDocument], resolve: Resolve) -> Result<()> {
+        let results: Vec<Result<Checked>> = docs
+            .par_iter()
+            .map(|e| check_document_files(e, resolve))
+            .collect();
+        for (e, result) in docs.iter().zip(results) {
+            let ((checksum, archive), verified) = result?;
+            self.verified += verified;
+            let d = &e.document;
+            let checksum = checksum.filter(|c| *c != d.checksum);
+            let archive = archive.filter(|a| d.archive_checksum.as_ref() != Some(a));
+            if checksum.is_some() || archive.is_some() {
+                self.found.insert(e.export_id, (checksum, archive));
+            }
+        }
+        Ok(())
+    }
+
+    /// Gives a document the SHA-256s its files were found to have.
+    fn apply(&self, e: &mut ExportedDocument) {
+        let d = &mut e.document;
+        if let Some((checksum, archive)) = self.found.get(&e.export_id) {
+            if let Some(c) = checksum {
+                d.checksum.clone_from(c);
+            }
+            if archive.is_some() {
+                d.archive_checksum.clone_from(archive);
+            }
+        }
+        d.checksum.make_ascii_lowercase();
+    }
+}
 
 /// What checking one document's files found: its SHA-256s (original, archive) where a
 /// file was hashed (legacy MD5 rows get SHA-256 ones), and how many files were checked
@@ -185,105 +257,113 @@ pub(crate) fn check_document_files(e: &ExportedDocument, resolve: Resolve) -> Re
     Ok(((checksum, archive_checksum), verified))
 }
 
-/// Checks every document's files in parallel (see [`check_document_files`]), records
-/// the SHA-256s found, and returns how many files were checked against the manifest. The
-/// first failing document (in manifest order) gives the error.
+/// Checks every document's files in parallel (see [`check_document_files`]), gives the
+/// documents the SHA-256s found, and returns how many files were checked against the
+/// manifest. The first failing document (in order) gives the error.
 pub(crate) fn check_all_files(docs: &mut [ExportedDocument], resolve: Resolve) -> Result<usize> {
-    let results: Vec<Result<usize>> = docs
-        .par_iter_mut()
-        .map(|e| {
-            let ((checksum, archive), verified) = check_document_files(e, resolve)?;
-            if let Some(c) = checksum {
-                e.document.checksum = c;
-            }
-            if archive.is_some() {
-                e.document.archive_checksum = archive;
-            }
-            e.document.checksum = e.document.checksum.to_ascii_lowercase();
-            Ok(verified)
-        })
-        .collect();
-    results.into_iter().sum()
+    let mut files = FileCheck::default();
+    files.check(docs, resolve)?;
+    for e in docs.iter_mut() {
+        files.apply(e);
+    }
+    Ok(files.verified)
 }
 
 /// Imports a paperless-ngx 3 (or pd) export — a directory or a ZIP, with or without
 /// split manifests, folder prefixes or a passphrase — into the library.
+///
+/// The export is read twice, and neither time whole: first to check every record and
+/// file (documents a batch at a time), then, inside the transaction, to write each
+/// document as it comes. So memory does not grow with the number of documents beyond a
+/// few bytes of id and name keys each.
 pub async fn import(store: &Store, source: &Path, opts: &ImportOptions) -> Result<ImportReport> {
     let export = ExportSource::open(source, &opts.zip_limits, opts.work_dir.as_deref())?;
-    let mut data = read_export(&export, opts.passphrase.as_deref())?;
     let resolve = |name: &str| export.resolve(name);
-    let files_verified = check_all_files(&mut data.documents, &resolve)?;
-
+    let (data, files) = check_export(&export, opts.passphrase.as_deref(), &resolve)?;
     let version = export.metadata().and_then(|m| m.version.clone());
+    let documents = Documents::Reread {
+        manifests: export.manifests().to_vec(),
+        versions: data.versions > 0,
+        files,
+    };
     write_import(
         store,
         data,
+        documents,
         &resolve,
-        files_verified,
         opts,
         (source.to_owned(), export.kind(), version),
-        Some(&export),
     )
     .await
 }
 
-/// The documents' content, read again from an export's manifests in a thread while
-/// their rows are written (the first reading kept none of it).
-pub(crate) struct ContentFeed {
-    rx: tokio::sync::mpsc::Receiver<Result<(Id, String)>>,
-    /// Contents that arrived before they were asked for (versions come after roots).
-    early: HashMap<Id, String>,
+/// Where the documents to write come from.
+pub(crate) enum Documents {
+    /// Held in memory with the rest of the data, roots first, files checked.
+    Held { files_verified: usize },
+    /// Read again from the export's manifests (checked already), roots first.
+    Reread {
+        manifests: Vec<PathBuf>,
+        /// Whether any document is a version: then a second reading brings them.
+        versions: bool,
+        files: FileCheck,
+    },
 }
 
-impl ContentFeed {
-    /// Starts reading the content of the documents in `wanted` from `manifests`.
-    fn start(manifests: Vec<PathBuf>, wanted: std::collections::HashSet<Id>) -> ContentFeed {
+/// The documents in the order they are written: roots before their versions.
+enum DocumentFeed {
+    Held(std::vec::IntoIter<ExportedDocument>),
+    Reread {
+        rx: tokio::sync::mpsc::Receiver<Result<ExportedDocument>>,
+        files: FileCheck,
+    },
+}
+
+impl DocumentFeed {
+    /// Starts reading the export's documents in a thread: every manifest for the roots,
+    /// then, when there are versions, every manifest again for them.
+    fn reread(manifests: Vec<PathBuf>, versions: bool, files: FileCheck) -> DocumentFeed {
         let (tx, rx) = tokio::sync::mpsc::channel(64);
         std::thread::spawn(move || {
-            for manifest in &manifests {
-                let read = read_records(manifest, |record| {
-                    if record.model != crate::manifest::models::DOCUMENT {
-                        return Ok(());
+            let rounds: &[bool] = if versions { &[false, true] } else { &[false] };
+            for &want_versions in rounds {
+                for manifest in &manifests {
+                    let read = read_records(manifest, |record| {
+                        if record.model != crate::manifest::models::DOCUMENT {
+                            return Ok(());
+                        }
+                        let id = record.int_pk().unwrap_or_default();
+                        let e = document(&Fields { record: &record }, id)?;
+                        if e.document.root_document.is_some() != want_versions {
+                            return Ok(());
+                        }
+                        // The receiver is gone when the import stopped early: stop too.
+                        tx.blocking_send(Ok(e))
+                            .map_err(|_| Error::Invalid("the import stopped".into()))
+                    });
+                    if let Err(e) = read {
+                        let _ = tx.blocking_send(Err(e));
+                        return;
                     }
-                    let Some(id) = record.int_pk().filter(|id| wanted.contains(id)) else {
-                        return Ok(());
-                    };
-                    let content = match record.fields.get("content") {
-                        Some(serde_json::Value::String(s)) => s.clone(),
-                        _ => String::new(),
-                    };
-                    // The receiver is gone when the import stopped early: stop too.
-                    tx.blocking_send(Ok((id, content)))
-                        .map_err(|_| Error::Invalid("the import stopped".into()))
-                });
-                if let Err(e) = read {
-                    let _ = tx.blocking_send(Err(e));
-                    return;
                 }
             }
         });
-        ContentFeed {
-            rx,
-            early: HashMap::new(),
-        }
+        DocumentFeed::Reread { rx, files }
     }
 
-    /// The content of the export's document `id`.
-    async fn take(&mut self, id: Id) -> Result<String> {
-        if let Some(content) = self.early.remove(&id) {
-            return Ok(content);
+    /// The next document, or `None` after the last.
+    async fn next(&mut self) -> Result<Option<ExportedDocument>> {
+        match self {
+            DocumentFeed::Held(docs) => Ok(docs.next()),
+            DocumentFeed::Reread { rx, files } => match rx.recv().await {
+                None => Ok(None),
+                Some(e) => {
+                    let mut e = e?;
+                    files.apply(&mut e);
+                    Ok(Some(e))
+                }
+            },
         }
-        while let Some(next) = self.rx.recv().await {
-            let (pk, content) = next?;
-            if pk == id {
-                return Ok(content);
-            }
-            self.early.insert(pk, content);
-        }
-        Err(Error::Invalid(format!(
-            "document pk={id} was no longer in the manifest when it was read again; \
-             was the export changed during the import? Nothing was imported"
-        )))
     }
 }
 
@@ -293,11 +373,10 @@ impl ContentFeed {
 pub(crate) async fn write_import(
     store: &Store,
     mut data: ImportData,
+    documents: Documents,
     resolve: Resolve<'_>,
-    files_verified: usize,
     opts: &ImportOptions,
     origin: (PathBuf, SourceKind, Option<String>),
-    source: Option<&ExportSource>,
 ) -> Result<ImportReport> {
     let _lock = if opts.dry_run {
         None
@@ -332,8 +411,22 @@ pub(crate) async fn write_import(
         }
     }
     let mut reused = Reused::default();
-    let skipped = plan::remap(&mut tx, &mut data, opts.merge, &mut reused).await?;
-    plan::name_files(store, &mut tx, &mut data).await?;
+    let objects = plan::remap_objects(&mut tx, &mut data, opts.merge, &mut reused).await?;
+    let mut planner = plan::DocumentPlanner::new(&mut tx, objects, opts.merge).await?;
+    let (mut feed, files_verified) = match documents {
+        Documents::Held { files_verified } => (
+            DocumentFeed::Held(std::mem::take(&mut data.documents).into_iter()),
+            files_verified,
+        ),
+        Documents::Reread {
+            manifests,
+            versions,
+            files,
+        } => {
+            let verified = files.verified;
+            (DocumentFeed::reread(manifests, versions, files), verified)
+        }
+    };
 
     let mut report = ImportReport {
         source: origin.0,
@@ -341,21 +434,8 @@ pub(crate) async fn write_import(
         export_version: origin.2,
         dry_run: opts.dry_run,
         merge: opts.merge,
-        imported: ImportCounts {
-            documents: data.documents.len(),
-            users: data.users.len(),
-            correspondents: data.correspondents.len(),
-            document_types: data.document_types.len(),
-            storage_paths: data.storage_paths.len(),
-            tags: data.tags.len(),
-            custom_fields: data.custom_fields.len(),
-            custom_field_instances: data.custom_field_instances.len(),
-            notes: data.notes.len(),
-            mail_accounts: data.mail_accounts.len(),
-            mail_rules: data.mail_rules.len(),
-            other_records: 0,
-        },
-        skipped_documents: skipped,
+        imported: ImportCounts::default(),
+        skipped_documents: Vec::new(),
         reused,
         skipped_other_records: 0,
         files_verified,
@@ -368,34 +448,61 @@ pub(crate) async fn write_import(
             "removed {recovered} files an interrupted import had left in the media folder"
         ));
     }
-    if opts.dry_run {
+    if !opts.dry_run {
+        write_objects(&mut tx, &data).await?;
+    }
+    // Each document is planned and written as it comes; its files wait in a spool
+    // (export path, media path) until every row is written.
+    let mut spool = if opts.dry_run {
+        None
+    } else {
+        Some(Spool::<2>::new_in(&store.config().data_dir)?)
+    };
+    while let Some(mut e) = feed.next().await? {
+        if let plan::Planned::Present = planner.plan(store, &data, &mut e)? {
+            continue;
+        }
+        report.imported.documents += 1;
+        let Some(spool) = spool.as_mut() else {
+            continue;
+        };
+        tx.import_document(&e.document).await.map_err(|err| {
+            Error::Invalid(format!(
+                "document \"{}\" cannot be written: {err}",
+                e.document.title
+            ))
+        })?;
+        for (source, target) in plan::document_files(store.media(), &e)? {
+            spool.push([source.as_bytes(), path_bytes(&target)])?;
+        }
+    }
+    drop(feed);
+    planner.remap_dependents(&mut tx, &mut data).await?;
+    report.skipped_documents = std::mem::take(&mut planner.skipped);
+    report.warnings.append(&mut planner.warnings);
+    let counts = &mut report.imported;
+    counts.users = data.users.len();
+    counts.correspondents = data.correspondents.len();
+    counts.document_types = data.document_types.len();
+    counts.storage_paths = data.storage_paths.len();
+    counts.tags = data.tags.len();
+    counts.custom_fields = data.custom_fields.len();
+    counts.custom_field_instances = data.custom_field_instances.len();
+    counts.notes = data.notes.len();
+    counts.mail_accounts = data.mail_accounts.len();
+    counts.mail_rules = data.mail_rules.len();
+    let Some(spool) = spool else {
         tx.rollback().await?;
         report.imported.other_records = data.other_records.len();
         return Ok(report);
-    }
-
-    let mut feed = match source {
-        Some(source) if data.defer_content => Some(ContentFeed::start(
-            source.manifests().to_vec(),
-            data.documents.iter().map(|d| d.export_id).collect(),
-        )),
-        _ => None,
     };
-    write_rows(&mut tx, &data, feed.as_mut(), &mut report).await?;
-    drop(feed);
-    let media = store.media();
-    crate::placing::begin(
-        store,
-        data.documents
-            .iter()
-            .map(|e| plan::document_files(media, e))
-            .flat_map(|files| match files {
-                Ok(files) => files.into_iter().map(|(_, target)| Ok(target)).collect(),
-                Err(e) => vec![Err(e)],
-            }),
-    )?;
+    write_dependents(&mut tx, &data, &mut report).await?;
+
+    let mut files = spool.read()?;
+    crate::placing::begin(store, std::iter::from_fn(|| next_target(&mut files).transpose()))?;
+    files.rewind()?;
     let mut placed = 0;
-    let result = place_files(store, &data.documents, resolve, &mut placed, &mut report);
+    let result = place_files(&mut files, resolve, &mut placed, &mut report);
     let result = match result {
         Ok(()) => tx.commit().await.map_err(Error::from),
         Err(e) => {
@@ -404,7 +511,7 @@ pub(crate) async fn write_import(
         }
     };
     if let Err(e) = result {
-        remove_placed(store, &data.documents, placed);
+        remove_placed(store, &mut files, placed);
         crate::placing::end(store);
         return Err(e);
     }
@@ -412,12 +519,23 @@ pub(crate) async fn write_import(
     Ok(report)
 }
 
-async fn write_rows<C>(
-    tx: &mut pd_store::Conn<C>,
-    data: &ImportData,
-    mut feed: Option<&mut ContentFeed>,
-    report: &mut ImportReport,
-) -> Result<()>
+/// The next spooled file: its path in the export and its target in the media folder.
+fn next_file(files: &mut SpoolReader<2>) -> Result<Option<(String, PathBuf)>> {
+    Ok(files.next_record()?.map(|[source, target]| {
+        (
+            String::from_utf8_lossy(&source).into_owned(),
+            bytes_path(target),
+        )
+    }))
+}
+
+fn next_target(files: &mut SpoolReader<2>) -> Result<Option<PathBuf>> {
+    Ok(next_file(files)?.map(|(_, target)| target))
+}
+
+/// Writes the rows documents refer to: users, correspondents, types, storage paths,
+/// tags, custom fields.
+async fn write_objects<C>(tx: &mut pd_store::Conn<C>, data: &ImportData) -> Result<()>
 where
     C: std::ops::DerefMut<Target = sqlx::AnyConnection> + Send,
 {
@@ -439,24 +557,19 @@ where
     for f in &data.custom_fields {
         tx.import_custom_field(f).await?;
     }
-    for d in &data.documents {
-        let with_content;
-        let document = match feed.as_deref_mut() {
-            Some(feed) => {
-                let mut doc = d.document.clone();
-                doc.content = feed.take(d.export_id).await?;
-                with_content = doc;
-                &with_content
-            }
-            None => &d.document,
-        };
-        tx.import_document(document).await.map_err(|e| {
-            Error::Invalid(format!(
-                "document \"{}\" cannot be written: {e}",
-                d.document.title
-            ))
-        })?;
-    }
+    Ok(())
+}
+
+/// Writes the rows that refer to documents, the mail settings and the kept records,
+/// and moves the id sequences past every id written.
+async fn write_dependents<C>(
+    tx: &mut pd_store::Conn<C>,
+    data: &ImportData,
+    report: &mut ImportReport,
+) -> Result<()>
+where
+    C: std::ops::DerefMut<Target = sqlx::AnyConnection> + Send,
+{
     for n in &data.notes {
         tx.import_note(n).await?;
     }
@@ -480,45 +593,42 @@ where
     Ok(())
 }
 
-/// Copies every planned file into the media folder. Each copy is written beside its
+/// Copies every spooled file into the media folder. Each copy is written beside its
 /// target and renamed into place without an `fsync` of its own; one sync of the file
 /// system at the end makes every copy and name durable before the caller commits, so a
 /// committed row never lacks its file, while a crash before the commit leaves only files
 /// the placing journal lists for removal.
 fn place_files(
-    store: &Store,
-    documents: &[ExportedDocument],
+    files: &mut SpoolReader<2>,
     resolve: Resolve,
     placed: &mut usize,
     report: &mut ImportReport,
 ) -> Result<()> {
     let mut dirs: std::collections::BTreeSet<PathBuf> = Default::default();
-    for e in documents {
-        for (source, target) in plan::document_files(store.media(), e)? {
-            let source = resolve(source)?;
-            let appeared = || {
-                Error::Invalid(format!(
-                    "{} appeared in the media folder during the import",
-                    target.display()
-                ))
-            };
-            if target.exists() {
-                return Err(appeared());
-            }
-            let staged = stage_copy(&source, &target)?;
-            let size = staged.size();
-            staged.place().map_err(|e| match e {
-                pd_store::Error::Conflict(_) => appeared(),
-                e => e.into(),
-            })?;
-            *placed += 1;
-            report.files_placed += 1;
-            report.bytes_placed += size;
-            if let Some(dir) = target.parent()
-                && !dirs.contains(dir)
-            {
-                dirs.insert(dir.to_owned());
-            }
+    while let Some((source, target)) = next_file(files)? {
+        let source = resolve(&source)?;
+        let appeared = || {
+            Error::Invalid(format!(
+                "{} appeared in the media folder during the import",
+                target.display()
+            ))
+        };
+        if target.exists() {
+            return Err(appeared());
+        }
+        let staged = stage_copy(&source, &target)?;
+        let size = staged.size();
+        staged.place().map_err(|e| match e {
+            pd_store::Error::Conflict(_) => appeared(),
+            e => e.into(),
+        })?;
+        *placed += 1;
+        report.files_placed += 1;
+        report.bytes_placed += size;
+        if let Some(dir) = target.parent()
+            && !dirs.contains(dir)
+        {
+            dirs.insert(dir.to_owned());
         }
     }
     sync_file_systems(dirs.iter().map(PathBuf::as_path))?;
@@ -527,20 +637,20 @@ fn place_files(
 
 /// Undoes [`place_files`]: removes the first `placed` files and the folders that became
 /// empty.
-fn remove_placed(store: &Store, documents: &[ExportedDocument], placed: usize) {
+fn remove_placed(store: &Store, files: &mut SpoolReader<2>, placed: usize) {
     let media = store.media();
     let roots = [
         media.originals_dir(),
         media.archive_dir(),
         media.thumbnails_dir(),
     ];
-    let targets = documents
-        .iter()
-        .filter_map(|e| plan::document_files(media, e).ok())
-        .flatten()
-        .map(|(_, target)| target)
-        .take(placed);
-    for path in targets {
+    if files.rewind().is_err() {
+        return;
+    }
+    for _ in 0..placed {
+        let Ok(Some(path)) = next_target(files) else {
+            return;
+        };
         let _ = std::fs::remove_file(&path);
         if let (Some(dir), Some(root)) = (path.parent(), roots.iter().find(|r| path.starts_with(r)))
         {

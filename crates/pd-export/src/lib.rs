@@ -67,7 +67,7 @@ pub use backup::{
 };
 pub use error::{Error, Result};
 pub use export::{ExportOptions, ExportReport, export};
-pub use import::{ImportCounts, ImportOptions, ImportReport, import, read_export};
+pub use import::{ImportCounts, ImportOptions, ImportReport, import};
 pub use legacy::decrypt::{
     DecryptFailure, DecryptOptions, DecryptProgress, DecryptReport, DecryptedDocument, decrypt,
     decrypt_with,

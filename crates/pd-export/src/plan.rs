@@ -10,7 +10,7 @@ use pd_core::{CustomFieldValue, Id};
 use pd_store::db::IdTable;
 use pd_store::media::Media;
 use pd_store::naming::{FilenameContext, MAX_PATH_CHARS, generate_unique_filename_with};
-use pd_store::{Conn, DocumentFilter, Store, TrashFilter};
+use pd_store::{Conn, Store};
 use sqlx::AnyConnection;
 
 use crate::convert::{ExportedDocument, ImportData};
@@ -92,14 +92,24 @@ pub struct Reused {
     pub objects: usize,
 }
 
-/// Rewrites `data` to the ids it gets in the library, drops what `--merge` reuses or
-/// skips, and returns the export ids of documents skipped as already present.
-pub(crate) async fn remap<C: DerefMut<Target = AnyConnection> + Send>(
+/// Old → new ids of everything but documents, for the documents that follow.
+pub(crate) struct ObjectIds {
+    users: IdMap,
+    correspondents: IdMap,
+    document_types: IdMap,
+    storage_paths: IdMap,
+    tags: IdMap,
+    fields: IdMap,
+}
+
+/// Rewrites `data`'s objects (everything but documents, notes and custom field
+/// instances) to the ids they get in the library and drops what `--merge` reuses.
+pub(crate) async fn remap_objects<C: DerefMut<Target = AnyConnection> + Send>(
     conn: &mut Conn<C>,
     data: &mut ImportData,
     merge: bool,
     reused: &mut Reused,
-) -> Result<Vec<Id>> {
+) -> Result<ObjectIds> {
     let keep = !merge;
     let mut users = IdMap::new(conn, IdTable::Users).await?;
     let existing_users: HashMap<String, Id> = if merge {
@@ -157,19 +167,19 @@ pub(crate) async fn remap<C: DerefMut<Target = AnyConnection> + Send>(
     } else {
         Vec::new()
     };
-    let corr = objects!(data.correspondents, IdTable::Correspondents, existing);
+    let correspondents = objects!(data.correspondents, IdTable::Correspondents, existing);
     let existing = if merge {
         conn.document_types().await?
     } else {
         Vec::new()
     };
-    let types = objects!(data.document_types, IdTable::DocumentTypes, existing);
+    let document_types = objects!(data.document_types, IdTable::DocumentTypes, existing);
     let existing = if merge {
         conn.storage_paths().await?
     } else {
         Vec::new()
     };
-    let paths = objects!(data.storage_paths, IdTable::StoragePaths, existing);
+    let storage_paths = objects!(data.storage_paths, IdTable::StoragePaths, existing);
     let existing = if merge {
         conn.tags().await?
     } else {
@@ -212,79 +222,6 @@ pub(crate) async fn remap<C: DerefMut<Target = AnyConnection> + Send>(
         return Err(e);
     }
 
-    // Documents: skip those whose checksum the library holds, pointing their references
-    // at the document already there.
-    let mut docs = IdMap::new(conn, IdTable::Documents).await?;
-    let existing_docs = if merge {
-        conn.documents(&DocumentFilter {
-            trash: TrashFilter::Include,
-            ids: None,
-        })
-        .await?
-    } else {
-        Vec::new()
-    };
-    let by_checksum: HashMap<&str, Id> = existing_docs
-        .iter()
-        .map(|d| (d.checksum.as_str(), d.id))
-        .collect();
-    let asns: HashSet<i64> = existing_docs
-        .iter()
-        .filter_map(|d| d.archive_serial_number)
-        .collect();
-    let mut skipped = Vec::new();
-    data.documents.retain_mut(|e| {
-        let d = &mut e.document;
-        if let Some(&id) = by_checksum.get(d.checksum.as_str()) {
-            docs.reuse(d.id, id);
-            skipped.push(d.id);
-            return false;
-        }
-        d.id = docs.assign(d.id, keep);
-        true
-    });
-    for e in &mut data.documents {
-        let d = &mut e.document;
-        d.owner = users.get(d.owner);
-        d.correspondent = corr.get(d.correspondent);
-        d.document_type = types.get(d.document_type);
-        d.storage_path = paths.get(d.storage_path);
-        d.root_document = docs.get(d.root_document);
-        d.tags = d.tags.iter().map(|t| tags.must(*t)).collect();
-        d.tags.sort_unstable();
-        d.tags.dedup();
-        if let Some(asn) = d.archive_serial_number
-            && asns.contains(&asn)
-        {
-            data.warnings.push(format!(
-                "document \"{}\": archive serial number {asn} is already used in the library; \
-                 imported without one",
-                d.title
-            ));
-            d.archive_serial_number = None;
-        }
-    }
-
-    let skipped_set: HashSet<Id> = skipped.iter().copied().collect();
-    let mut notes = IdMap::new(conn, IdTable::Notes).await?;
-    data.notes.retain(|n| !skipped_set.contains(&n.document));
-    for n in &mut data.notes {
-        n.id = notes.assign(n.id, keep);
-        n.document = docs.must(n.document);
-        n.user = users.get(n.user);
-    }
-    let mut instances = IdMap::new(conn, IdTable::CustomFieldInstances).await?;
-    data.custom_field_instances
-        .retain(|i| !skipped_set.contains(&i.document));
-    for i in &mut data.custom_field_instances {
-        i.id = instances.assign(i.id, keep);
-        i.document = docs.must(i.document);
-        i.field = fields.must(i.field);
-        if let Some(CustomFieldValue::DocumentLink(links)) = &mut i.value {
-            *links = links.iter().map(|l| docs.must(*l)).collect();
-        }
-    }
-
     let mut accounts = IdMap::new(conn, IdTable::MailAccounts).await?;
     let existing_accounts = if merge {
         conn.mail_accounts().await?
@@ -322,77 +259,179 @@ pub(crate) async fn remap<C: DerefMut<Target = AnyConnection> + Send>(
         }
         r.id = rules.assign(r.id, keep);
         r.account = accounts.must(r.account);
-        r.assign_document_type = types.get(r.assign_document_type);
-        r.assign_correspondent = corr.get(r.assign_correspondent);
+        r.assign_document_type = document_types.get(r.assign_document_type);
+        r.assign_correspondent = correspondents.get(r.assign_correspondent);
         r.assign_tags = r.assign_tags.iter().map(|t| tags.must(*t)).collect();
         true
     });
-    Ok(skipped)
+    Ok(ObjectIds {
+        users,
+        correspondents,
+        document_types,
+        storage_paths,
+        tags,
+        fields,
+    })
 }
 
-/// Chooses every document's stored names: the export's `filename` / `archive_filename`
-/// when safe and free, else the library's naming (as the consumer names files).
-pub(crate) async fn name_files<C: DerefMut<Target = AnyConnection> + Send>(
-    store: &Store,
-    conn: &mut Conn<C>,
-    data: &mut ImportData,
-) -> Result<()> {
-    let media = store.media();
-    let existing = conn
-        .documents(&DocumentFilter {
-            trash: TrashFilter::Include,
-            ids: None,
-        })
-        .await?;
-    let mut taken_originals: HashSet<u128> = existing
-        .iter()
-        .filter_map(|d| d.filename.as_deref().map(path_key))
-        .collect();
-    let mut taken_archives: HashSet<u128> = existing
-        .iter()
-        .filter_map(|d| d.archive_filename.as_deref().map(path_key))
-        .collect();
-    drop(existing);
-    let correspondents = conn.correspondents().await?;
-    let document_types = conn.document_types().await?;
-    let storage_paths = conn.storage_paths().await?;
-    let tags = conn.tags().await?;
-    let users = conn.users().await?;
-    for e in &mut data.documents {
+/// What a planned document is.
+pub(crate) enum Planned {
+    /// Its ids remapped and its files named: to be written.
+    Write,
+    /// The library holds its checksum: skipped, its references pointed at that document.
+    Present,
+}
+
+/// Plans the documents one at a time as they come (roots before their versions): their
+/// ids (kept, remapped, or skipped as present with `--merge`), their references, and
+/// the names of their stored files. What it keeps per document is an id pair and two
+/// 16-byte name keys, so its memory hardly grows with the export.
+pub(crate) struct DocumentPlanner {
+    keep: bool,
+    objects: ObjectIds,
+    documents: IdMap,
+    /// The library's documents by checksum, ASNs and stored names (empty unless
+    /// `--merge`: without it the library is empty).
+    present: HashMap<u128, Id>,
+    asns: HashSet<i64>,
+    taken_originals: HashSet<u128>,
+    taken_archives: HashSet<u128>,
+    /// The library's objects, for the names of documents filed under them.
+    library: LibraryObjects,
+    /// Export ids of documents skipped as present.
+    pub skipped: Vec<Id>,
+    /// Things dropped or adjusted.
+    pub warnings: Vec<String>,
+}
+
+#[derive(Default)]
+struct LibraryObjects {
+    correspondents: Vec<pd_core::Correspondent>,
+    document_types: Vec<pd_core::DocumentType>,
+    storage_paths: Vec<pd_core::StoragePath>,
+    tags: Vec<pd_core::Tag>,
+    users: Vec<pd_core::User>,
+}
+
+impl DocumentPlanner {
+    /// Reads what the library holds (nothing when not merging: it is empty).
+    pub async fn new<C: DerefMut<Target = AnyConnection> + Send>(
+        conn: &mut Conn<C>,
+        objects: ObjectIds,
+        merge: bool,
+    ) -> Result<DocumentPlanner> {
+        let mut planner = DocumentPlanner {
+            keep: !merge,
+            objects,
+            documents: IdMap::new(conn, IdTable::Documents).await?,
+            present: HashMap::new(),
+            asns: HashSet::new(),
+            taken_originals: HashSet::new(),
+            taken_archives: HashSet::new(),
+            library: LibraryObjects::default(),
+            skipped: Vec::new(),
+            warnings: Vec::new(),
+        };
+        if merge {
+            // Rows without their text: a large library is not loaded whole.
+            for d in conn.documents_for_integrity().await? {
+                planner.present.insert(path_key(&d.checksum), d.id);
+                planner.asns.extend(d.archive_serial_number);
+                if let Some(name) = &d.filename {
+                    planner.taken_originals.insert(path_key(name));
+                }
+                if let Some(name) = &d.archive_filename {
+                    planner.taken_archives.insert(path_key(name));
+                }
+            }
+            planner.library = LibraryObjects {
+                correspondents: conn.correspondents().await?,
+                document_types: conn.document_types().await?,
+                storage_paths: conn.storage_paths().await?,
+                tags: conn.tags().await?,
+                users: conn.users().await?,
+            };
+        }
+        Ok(planner)
+    }
+
+    /// Plans one document: skipped when the library has its checksum, else its id and
+    /// references remapped and its stored names chosen — the export's `filename` /
+    /// `archive_filename` when safe and free, else the library's naming (as the
+    /// consumer names files). Fails when a target already exists in the media folder.
+    pub fn plan(
+        &mut self,
+        store: &Store,
+        data: &ImportData,
+        e: &mut ExportedDocument,
+    ) -> Result<Planned> {
+        let d = &mut e.document;
+        if let Some(&id) = self.present.get(&path_key(&d.checksum)) {
+            self.documents.reuse(d.id, id);
+            self.skipped.push(d.id);
+            return Ok(Planned::Present);
+        }
+        d.id = self.documents.assign(d.id, self.keep);
+        let o = &self.objects;
+        d.owner = o.users.get(d.owner);
+        d.correspondent = o.correspondents.get(d.correspondent);
+        d.document_type = o.document_types.get(d.document_type);
+        d.storage_path = o.storage_paths.get(d.storage_path);
+        d.root_document = self.documents.get(d.root_document);
+        d.tags = d.tags.iter().map(|t| o.tags.must(*t)).collect();
+        d.tags.sort_unstable();
+        d.tags.dedup();
+        if let Some(asn) = d.archive_serial_number
+            && self.asns.contains(&asn)
+        {
+            self.warnings.push(format!(
+                "document \"{}\": archive serial number {asn} is already used in the library; \
+                 imported without one",
+                d.title
+            ));
+            d.archive_serial_number = None;
+        }
+        self.name_files(store, data, e)?;
+        Ok(Planned::Write)
+    }
+
+    fn name_files(&mut self, store: &Store, data: &ImportData, e: &mut ExportedDocument) -> Result<()> {
+        let media = store.media();
+        let lib = &self.library;
         let mut ctx = FilenameContext::new(e.document.clone());
         let d = &e.document;
         ctx.correspondent = d.correspondent.and_then(|id| {
             data.correspondents
                 .iter()
-                .chain(&correspondents)
+                .chain(&lib.correspondents)
                 .find(|c| c.id == id)
                 .cloned()
         });
         ctx.document_type = d.document_type.and_then(|id| {
             data.document_types
                 .iter()
-                .chain(&document_types)
+                .chain(&lib.document_types)
                 .find(|c| c.id == id)
                 .cloned()
         });
         ctx.storage_path = d.storage_path.and_then(|id| {
             data.storage_paths
                 .iter()
-                .chain(&storage_paths)
+                .chain(&lib.storage_paths)
                 .find(|c| c.id == id)
                 .cloned()
         });
         ctx.owner = d.owner.and_then(|id| {
             data.users
                 .iter()
-                .chain(&users)
+                .chain(&lib.users)
                 .find(|c| c.id == id)
                 .cloned()
         });
         ctx.tags = data
             .tags
             .iter()
-            .chain(&tags)
+            .chain(&lib.tags)
             .filter(|t| d.tags.contains(&t.id))
             .cloned()
             .collect();
@@ -401,7 +440,7 @@ pub(crate) async fn name_files<C: DerefMut<Target = AnyConnection> + Send>(
         let suffix = d.storage_type.suffix();
         let filename = choose(
             d.filename.as_deref().filter(|n| n.ends_with(suffix)),
-            &mut taken_originals,
+            &mut self.taken_originals,
             &|name| originals_dir.join(name).exists(),
             || {
                 let plain = generate_unique_filename_with(&ctx, store.naming(), false, &|name| {
@@ -418,7 +457,7 @@ pub(crate) async fn name_files<C: DerefMut<Target = AnyConnection> + Send>(
                 let archive_dir = media.archive_dir();
                 let name = choose(
                     doc.archive_filename.as_deref(),
-                    &mut taken_archives,
+                    &mut self.taken_archives,
                     &|name| archive_dir.join(name).exists(),
                     || {
                         generate_unique_filename_with(&ctx, store.naming(), true, &|name| {
@@ -431,7 +470,7 @@ pub(crate) async fn name_files<C: DerefMut<Target = AnyConnection> + Send>(
             }
             None => {
                 if doc.archive_filename.is_some() || doc.archive_checksum.is_some() {
-                    data.warnings.push(format!(
+                    self.warnings.push(format!(
                         "document \"{}\": the export has no archive file; imported without one",
                         doc.title
                     ));
@@ -448,8 +487,39 @@ pub(crate) async fn name_files<C: DerefMut<Target = AnyConnection> + Send>(
                 )));
             }
         }
+        Ok(())
     }
-    Ok(())
+
+    /// Rewrites the notes and custom field instances to the documents' new ids, once
+    /// every document is planned; those of skipped documents are dropped.
+    pub async fn remap_dependents<C: DerefMut<Target = AnyConnection> + Send>(
+        &self,
+        conn: &mut Conn<C>,
+        data: &mut ImportData,
+    ) -> Result<()> {
+        let keep = self.keep;
+        let skipped: HashSet<Id> = self.skipped.iter().copied().collect();
+        let docs = &self.documents;
+        let mut notes = IdMap::new(conn, IdTable::Notes).await?;
+        data.notes.retain(|n| !skipped.contains(&n.document));
+        for n in &mut data.notes {
+            n.id = notes.assign(n.id, keep);
+            n.document = docs.must(n.document);
+            n.user = self.objects.users.get(n.user);
+        }
+        let mut instances = IdMap::new(conn, IdTable::CustomFieldInstances).await?;
+        data.custom_field_instances
+            .retain(|i| !skipped.contains(&i.document));
+        for i in &mut data.custom_field_instances {
+            i.id = instances.assign(i.id, keep);
+            i.document = docs.must(i.document);
+            i.field = self.objects.fields.must(i.field);
+            if let Some(CustomFieldValue::DocumentLink(links)) = &mut i.value {
+                *links = links.iter().map(|l| docs.must(*l)).collect();
+            }
+        }
+        Ok(())
+    }
 }
 
 /// The export's name when safe and free, else a generated one; marks it taken.

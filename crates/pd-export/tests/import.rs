@@ -351,3 +351,108 @@ async fn dry_run_checks_everything_and_writes_nothing() {
     assert_eq!(report.files_verified, 45);
     assert_eq!(snapshot(&store).await, before);
 }
+
+/// The fixture's manifest with its documents first (last pk first) and document 1 made
+/// a version of document 30, which it now comes before: a manifest order in which every
+/// reference points forward.
+fn documents_first_with_a_version(export: &std::path::Path) -> Vec<Value> {
+    let records = read_manifest(export);
+    let mut docs: Vec<Value> = of_model(&records, "documents.document")
+        .into_iter()
+        .cloned()
+        .collect();
+    docs.reverse();
+    for d in &mut docs {
+        if d["pk"] == 1 {
+            d["fields"]["root_document"] = 30.into();
+            d["fields"]["version_index"] = 1.into();
+        }
+    }
+    let version = docs.iter().position(|d| d["pk"] == 1).unwrap();
+    let root = docs.iter().position(|d| d["pk"] == 30).unwrap();
+    docs.swap(version, root);
+    let rest = records
+        .iter()
+        .filter(|r| r["model"] != "documents.document")
+        .cloned();
+    docs.into_iter().chain(rest).collect()
+}
+
+#[tokio::test]
+async fn references_may_point_forward_and_versions_may_precede_their_roots() {
+    let dir = tempfile::tempdir().unwrap();
+    let export = export_copy(dir.path());
+    let records = documents_first_with_a_version(&export);
+    write_manifest(&export, &records);
+
+    let store = library(&dir.path().join("kept")).await;
+    let report = import(&store, &export, &opts()).await.unwrap();
+    assert_eq!(report.imported.documents, 30);
+    assert_matches_manifest(&store, &records, &export).await;
+    let mut c = store.db().conn().await.unwrap();
+    assert_eq!(c.document(1).await.unwrap().root_document, Some(30));
+
+    // With --merge every id is handed out anew, roots first: the version must point at
+    // its root's new id.
+    let store = library(&dir.path().join("merged")).await;
+    store
+        .db()
+        .conn()
+        .await
+        .unwrap()
+        .insert_correspondent("already here", &pd_core::MatchRule::default(), None)
+        .await
+        .unwrap();
+    let merge = ImportOptions {
+        merge: true,
+        ..opts()
+    };
+    let report = import(&store, &export, &merge).await.unwrap();
+    assert_eq!(report.imported.documents, 30);
+    let docs = store
+        .db()
+        .conn()
+        .await
+        .unwrap()
+        .documents(&DocumentFilter {
+            trash: TrashFilter::Include,
+            ids: None,
+        })
+        .await
+        .unwrap();
+    let by_checksum = |pk: i64| {
+        let sum = of_model(&records, "documents.document")
+            .into_iter()
+            .find(|r| r["pk"] == pk)
+            .unwrap()["fields"]["checksum"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        docs.iter().find(|d| d.checksum == sum).unwrap().clone()
+    };
+    let (version, root) = (by_checksum(1), by_checksum(30));
+    assert_ne!(root.id, 30, "ids were handed out anew");
+    assert_eq!(version.root_document, Some(root.id));
+    assert_eq!(root.root_document, None);
+}
+
+#[tokio::test]
+async fn a_reference_to_a_record_that_never_comes_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let export = export_copy(dir.path());
+    let mut records = documents_first_with_a_version(&export);
+    for r in &mut records {
+        if r["model"] == "documents.document" && r["pk"] == 7 {
+            r["fields"]["tags"] = serde_json::json!([9999]);
+        }
+    }
+    write_manifest(&export, &records);
+    let store = library(dir.path()).await;
+    let before = snapshot(&store).await;
+    let err = import(&store, &export, &opts()).await.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "documents.document pk=7: tags refers to tag 9999, which is not in the export"
+    );
+    assert_eq!(snapshot(&store).await, before);
+}

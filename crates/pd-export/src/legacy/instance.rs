@@ -22,7 +22,7 @@ use serde_json::{Map, Value, json};
 use sqlx::{AnyConnection, AssertSqlSafe, Connection, Row};
 
 use crate::convert::ImportData;
-use crate::import::{ImportOptions, ImportReport, check_all_files, write_import};
+use crate::import::{Documents, ImportOptions, ImportReport, check_all_files, write_import};
 use crate::manifest::{Record, models};
 use crate::source::SourceKind;
 use crate::{Error, Result};
@@ -93,11 +93,10 @@ pub async fn import_instance(
     write_import(
         store,
         data,
+        Documents::Held { files_verified },
         &resolve,
-        files_verified,
         opts,
         (label, SourceKind::Instance, None),
-        None,
     )
     .await
 }
