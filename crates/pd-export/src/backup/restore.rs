@@ -1,6 +1,6 @@
 //! `pd restore`: unpack into a staging folder, check every member, import all or nothing.
 
-use std::collections::BTreeSet;
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use pd_store::Store;
@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use super::{BackupHeader, BackupLimits, HEADER_FILE, archive};
-use crate::export::sink::{CHECKSUMS_FILE, Checksums};
+use crate::export::sink::{CHECKSUMS_FILE, FileSum, for_each_checksum, path_key};
 use crate::import::{ImportOptions, ImportReport, import};
 use crate::{Error, Result};
 
@@ -61,8 +61,11 @@ fn remove_stale_staging(data_dir: &Path) {
     }
 }
 
-/// Every file below `dir`, `/`-separated and relative to `root`.
-fn walk(root: &Path, dir: &Path, out: &mut BTreeSet<String>) -> Result<()> {
+/// How many members are hashed together.
+const CHECK_BATCH: usize = 256;
+
+/// Calls `each` with every file below `dir`, `/`-separated and relative to `root`.
+fn walk(root: &Path, dir: &Path, each: &mut impl FnMut(String) -> Result<()>) -> Result<()> {
     for entry in std::fs::read_dir(dir).map_err(|e| Error::io("cannot list", dir, e))? {
         let entry = entry.map_err(|e| Error::io("cannot list", dir, e))?;
         let path = entry.path();
@@ -70,59 +73,79 @@ fn walk(root: &Path, dir: &Path, out: &mut BTreeSet<String>) -> Result<()> {
             .file_type()
             .map_err(|e| Error::io("cannot read", &path, e))?;
         if ty.is_dir() {
-            walk(root, &path, out)?;
+            walk(root, &path, each)?;
         } else if let Ok(rel) = path.strip_prefix(root) {
-            out.insert(rel.to_string_lossy().replace('\\', "/"));
+            each(rel.to_string_lossy().replace('\\', "/"))?;
         }
     }
     Ok(())
 }
 
 /// Checks every unpacked member against `pd-checksums.json`: each listed, present, of
-/// its size and SHA-256, and nothing else there. Returns (files, bytes) checked.
+/// its size and SHA-256, and nothing else there. The list is read as a stream and the
+/// members hashed a batch at a time in parallel; what stays of a member is a 16-byte key
+/// of its path. Returns (files, bytes) checked.
 pub(crate) fn check_members(archive: &Path, root: &Path) -> Result<(usize, u64)> {
     let refuse = |reason: String| Error::Archive {
         path: archive.to_owned(),
         reason,
     };
-    let bytes = std::fs::read(root.join(CHECKSUMS_FILE))
+    let file = std::fs::File::open(root.join(CHECKSUMS_FILE))
         .map_err(|_| refuse(format!("it has no {CHECKSUMS_FILE}")))?;
-    let sums: Checksums = serde_json::from_slice(&bytes)
-        .map_err(|e| refuse(format!("its {CHECKSUMS_FILE} is malformed: {e}")))?;
-    let mut present = BTreeSet::new();
-    walk(root, root, &mut present)?;
-    for name in [HEADER_FILE, CHECKSUMS_FILE] {
-        present.remove(name);
-    }
-    if let Some(extra) = present.iter().find(|p| !sums.files.contains_key(*p)) {
-        return Err(refuse(format!(
-            "the member \"{extra}\" is not listed in its {CHECKSUMS_FILE}"
-        )));
-    }
-    if let Some(missing) = sums.files.keys().find(|p| !present.contains(*p)) {
-        return Err(refuse(format!(
-            "{CHECKSUMS_FILE} lists \"{missing}\", which is not in it"
-        )));
-    }
-    sums.files
-        .par_iter()
-        .map(|(rel, sum)| {
-            let path = root.join(rel);
-            let size = std::fs::metadata(&path)
-                .map_err(|e| Error::io("cannot read", &path, e))?
-                .len();
-            let actual = sha256_file(&path)?;
-            if size != sum.size || !actual.eq_ignore_ascii_case(&sum.sha256) {
-                return Err(Error::Checksum {
-                    path: rel.clone(),
-                    expected: sum.sha256.clone(),
-                    actual,
-                });
-            }
-            Ok(())
-        })
-        .collect::<Result<Vec<()>>>()?;
-    Ok((sums.files.len(), sums.files.values().map(|s| s.size).sum()))
+    let check = |batch: &mut Vec<(String, FileSum)>| -> Result<()> {
+        batch
+            .par_iter()
+            .map(|(rel, sum)| {
+                let path = root.join(rel);
+                if !path.is_file() {
+                    return Err(refuse(format!(
+                        "{CHECKSUMS_FILE} lists \"{rel}\", which is not in it"
+                    )));
+                }
+                let size = std::fs::metadata(&path)
+                    .map_err(|e| Error::io("cannot read", &path, e))?
+                    .len();
+                let actual = sha256_file(&path)?;
+                if size != sum.size || !actual.eq_ignore_ascii_case(&sum.sha256) {
+                    return Err(Error::Checksum {
+                        path: rel.clone(),
+                        expected: sum.sha256.clone(),
+                        actual,
+                    });
+                }
+                Ok(())
+            })
+            .collect::<Result<Vec<()>>>()?;
+        batch.clear();
+        Ok(())
+    };
+    let mut listed: HashSet<u128> = HashSet::new();
+    let (mut files, mut bytes) = (0, 0);
+    let mut batch = Vec::with_capacity(CHECK_BATCH);
+    let read = for_each_checksum(std::io::BufReader::new(file), |rel, sum| {
+        if !listed.insert(path_key(&rel)) {
+            return Ok(());
+        }
+        files += 1;
+        bytes += sum.size;
+        batch.push((rel, sum));
+        if batch.len() == CHECK_BATCH {
+            check(&mut batch)?;
+        }
+        Ok(())
+    })
+    .map_err(|e| refuse(format!("its {CHECKSUMS_FILE} is malformed: {e}")))?;
+    read?;
+    check(&mut batch)?;
+    walk(root, root, &mut |rel| {
+        if rel == HEADER_FILE || rel == CHECKSUMS_FILE || listed.contains(&path_key(&rel)) {
+            return Ok(());
+        }
+        Err(refuse(format!(
+            "the member \"{rel}\" is not listed in its {CHECKSUMS_FILE}"
+        )))
+    })?;
+    Ok((files, bytes))
 }
 
 /// Restores the backup `archive` into the library: unpacked into a staging folder in the
@@ -174,4 +197,82 @@ pub async fn restore(
         bytes_checked,
         import: report,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::export::sink::Checksums;
+
+    /// An unpacked backup of `n` members (over one batch) and its checksums file.
+    fn unpacked(n: usize) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        let mut sums = Checksums {
+            format: Checksums::FORMAT.into(),
+            ..Checksums::default()
+        };
+        for i in 0..n {
+            let rel = format!("documents/{}/{i}.pdf", i % 7);
+            let bytes = format!("member {i}").into_bytes();
+            let path = dir.path().join(&rel);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, &bytes).unwrap();
+            sums.files.insert(
+                rel,
+                FileSum {
+                    sha256: pd_store::media::sha256_bytes(&bytes),
+                    size: bytes.len() as u64,
+                },
+            );
+        }
+        std::fs::write(
+            dir.path().join(CHECKSUMS_FILE),
+            serde_json::to_vec_pretty(&sums).unwrap(),
+        )
+        .unwrap();
+        std::fs::write(dir.path().join(HEADER_FILE), b"{}").unwrap();
+        dir
+    }
+
+    fn reason(root: &Path) -> String {
+        check_members(Path::new("b.tar.gz"), root)
+            .unwrap_err()
+            .to_string()
+    }
+
+    #[test]
+    fn every_member_is_checked_and_nothing_else_may_be_there() {
+        let n = CHECK_BATCH * 2 + 3;
+        let dir = unpacked(n);
+        let (files, bytes) = check_members(Path::new("b.tar.gz"), dir.path()).unwrap();
+        assert_eq!(files, n);
+        let expected: u64 = (0..n).map(|i| format!("member {i}").len() as u64).sum();
+        assert_eq!(bytes, expected);
+
+        // A changed member in the last batch.
+        let last = dir.path().join(format!("documents/{}/{}.pdf", (n - 1) % 7, n - 1));
+        std::fs::write(&last, b"changed").unwrap();
+        let why = reason(dir.path());
+        assert!(why.contains("checksum mismatch") && why.contains(".pdf"), "{why}");
+
+        let dir = unpacked(n);
+        std::fs::remove_file(dir.path().join("documents/3/10.pdf")).unwrap();
+        assert!(
+            reason(dir.path()).contains("lists \"documents/3/10.pdf\", which is not in it"),
+            "{}",
+            reason(dir.path())
+        );
+
+        let dir = unpacked(n);
+        std::fs::write(dir.path().join("documents/stowaway.pdf"), b"x").unwrap();
+        assert!(
+            reason(dir.path()).contains("\"documents/stowaway.pdf\" is not listed"),
+            "{}",
+            reason(dir.path())
+        );
+
+        let dir = unpacked(3);
+        std::fs::write(dir.path().join(CHECKSUMS_FILE), b"{\"files\": [").unwrap();
+        assert!(reason(dir.path()).contains("malformed"), "{}", reason(dir.path()));
+    }
 }

@@ -74,6 +74,85 @@ pub(crate) fn path_key(rel: &str) -> u128 {
     u128::from_le_bytes(key)
 }
 
+/// Streams the entries of a [`CHECKSUMS_FILE`] to `each` in file order, without holding
+/// the list: `Ok(Err(e))` when `each` failed with `e`, `Err` when the JSON is malformed.
+pub(crate) fn for_each_checksum(
+    reader: impl io::Read,
+    mut each: impl FnMut(String, FileSum) -> Result<()>,
+) -> std::result::Result<Result<()>, serde_json::Error> {
+    use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, Visitor};
+
+    /// The whole file: `format` and the `files` map, other keys ignored.
+    struct Whole<'a, F>(Entries<'a, F>);
+    /// The `files` map, entry by entry.
+    struct Entries<'a, F> {
+        each: &'a mut F,
+        failure: &'a mut Option<Error>,
+    }
+
+    impl<'de, F: FnMut(String, FileSum) -> Result<()>> Visitor<'de> for Whole<'_, F> {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a checksums file")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<(), A::Error> {
+            let Whole(entries) = self;
+            while let Some(key) = map.next_key::<String>()? {
+                if key == "files" {
+                    map.next_value_seed(Entries {
+                        each: &mut *entries.each,
+                        failure: &mut *entries.failure,
+                    })?;
+                } else {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+    }
+
+    impl<'de, F: FnMut(String, FileSum) -> Result<()>> DeserializeSeed<'de> for Entries<'_, F> {
+        type Value = ();
+        fn deserialize<D: serde::Deserializer<'de>>(
+            self,
+            d: D,
+        ) -> std::result::Result<(), D::Error> {
+            d.deserialize_map(self)
+        }
+    }
+
+    impl<'de, F: FnMut(String, FileSum) -> Result<()>> Visitor<'de> for Entries<'_, F> {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("paths with their SHA-256 and size")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<(), A::Error> {
+            while let Some((rel, sum)) = map.next_entry::<String, FileSum>()? {
+                if let Err(e) = (self.each)(rel, sum) {
+                    *self.failure = Some(e);
+                    return Err(serde::de::Error::custom("stopped"));
+                }
+            }
+            Ok(())
+        }
+    }
+
+    let mut failure = None;
+    let mut de = serde_json::Deserializer::from_reader(reader);
+    let parsed = serde::Deserializer::deserialize_map(
+        &mut de,
+        Whole(Entries {
+            each: &mut each,
+            failure: &mut failure,
+        }),
+    )
+    .and_then(|()| de.end());
+    match failure {
+        Some(e) => Ok(Err(e)),
+        None => parsed.map(Ok),
+    }
+}
+
 /// The previous export's checksums, by [`path_key`]: what [`CHECKSUMS_FILE`] lists,
 /// read as a stream, without the paths.
 #[derive(Default)]
@@ -82,16 +161,21 @@ struct PreviousSums(HashMap<u128, ([u8; 32], u64)>);
 impl PreviousSums {
     /// Reads `dir`'s checksums file; empty when absent or unreadable.
     fn read(dir: &Path) -> PreviousSums {
-        #[derive(Deserialize)]
-        struct File_ {
-            files: PreviousSums,
-        }
         let Ok(file) = File::open(dir.join(CHECKSUMS_FILE)) else {
             return PreviousSums::default();
         };
-        serde_json::from_reader::<_, File_>(io::BufReader::new(file))
-            .map(|f| f.files)
-            .unwrap_or_default()
+        let mut sums = HashMap::new();
+        let read = for_each_checksum(io::BufReader::new(file), |rel, sum| {
+            let mut sha = [0u8; 32];
+            if hex::decode_to_slice(&sum.sha256, &mut sha).is_ok() {
+                sums.insert(path_key(&rel), (sha, sum.size));
+            }
+            Ok(())
+        });
+        match read {
+            Ok(Ok(())) => PreviousSums(sums),
+            _ => PreviousSums::default(),
+        }
     }
 
     fn get(&self, rel: &str) -> Option<FileSum> {
@@ -99,32 +183,6 @@ impl PreviousSums {
             sha256: hex::encode(sha),
             size: *size,
         })
-    }
-}
-
-impl<'de> Deserialize<'de> for PreviousSums {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        struct Entries;
-        impl<'de> serde::de::Visitor<'de> for Entries {
-            type Value = PreviousSums;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("paths with their SHA-256 and size")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> std::result::Result<PreviousSums, A::Error> {
-                let mut sums = HashMap::with_capacity(map.size_hint().unwrap_or(0));
-                while let Some((rel, sum)) = map.next_entry::<String, FileSum>()? {
-                    let mut sha = [0u8; 32];
-                    if hex::decode_to_slice(&sum.sha256, &mut sha).is_ok() {
-                        sums.insert(path_key(&rel), (sha, sum.size));
-                    }
-                }
-                Ok(PreviousSums(sums))
-            }
-        }
-        d.deserialize_map(Entries)
     }
 }
 
