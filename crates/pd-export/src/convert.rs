@@ -221,6 +221,11 @@ impl ImportData {
         Ok(None)
     }
 
+    /// How many documents were read, held or handed out.
+    pub fn document_count(&self) -> usize {
+        self.document_ids.len()
+    }
+
     /// Records a document's id and checks its references to the objects read so far;
     /// those to objects not read yet wait for [`ImportData::finish`].
     fn note_document(&mut self, d: &Document) {

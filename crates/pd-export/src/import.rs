@@ -20,10 +20,10 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::convert::{ExportedDocument, ImportData, document};
-use crate::export::spool::{Spool, SpoolReader, bytes_path, path_bytes};
 use crate::crypt::Crypter;
+use crate::export::spool::{Spool, SpoolReader, bytes_path, path_bytes};
 use crate::legacy::checksum::hash_file;
-use crate::manifest::{Fields, read_records};
+use crate::manifest::{Fields, read_records, read_records_from};
 use crate::plan::{self, Reused};
 use crate::source::{ExportSource, SourceKind, ZipLimits};
 use crate::{Error, Result};
@@ -104,6 +104,38 @@ pub struct ImportReport {
     pub warnings: Vec<String>,
 }
 
+/// How far an import is, for a progress bar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportProgress {
+    /// Checking: bytes of the manifests read so far (every document's files hashed on
+    /// the way), of all.
+    Checking { done: u64, total: u64 },
+    /// Writing the rows: documents written, of all.
+    Writing { done: u64, total: u64 },
+    /// Copying files into the media folder: files placed, of all.
+    Placing { done: u64, total: u64 },
+}
+
+/// A progress callback that ignores what it is told.
+pub(crate) fn no_progress(_: ImportProgress) {}
+
+/// A progress callback.
+pub(crate) type OnProgress<'a> = &'a (dyn Fn(ImportProgress) + Sync);
+
+/// Counts the bytes read through it.
+struct Counted<'a, R> {
+    inner: R,
+    count: &'a std::cell::Cell<u64>,
+}
+
+impl<R: std::io::Read> std::io::Read for Counted<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count.set(self.count.get() + n as u64);
+        Ok(n)
+    }
+}
+
 /// How many documents are checked together: their files are hashed in parallel, and
 /// only they are held in memory.
 const CHECK_BATCH: usize = 256;
@@ -115,6 +147,7 @@ fn check_export(
     source: &ExportSource,
     passphrase: Option<&str>,
     resolve: Resolve,
+    progress: OnProgress,
 ) -> Result<(ImportData, FileCheck)> {
     let crypter = match source.metadata().and_then(|m| m.crypto.as_ref()) {
         None => None,
@@ -131,8 +164,20 @@ fn check_export(
     let mut data = ImportData::default();
     let mut files = FileCheck::default();
     let mut batch = Vec::with_capacity(CHECK_BATCH);
+    let total = source
+        .manifests()
+        .iter()
+        .map(|m| std::fs::metadata(m).map_or(0, |m| m.len()))
+        .sum();
+    let read = std::cell::Cell::new(0);
     for manifest in source.manifests() {
-        read_records(manifest, |mut record| {
+        let file =
+            std::fs::File::open(manifest).map_err(|e| Error::io("cannot open", manifest, e))?;
+        let counted = Counted {
+            inner: file,
+            count: &read,
+        };
+        read_records_from(std::io::BufReader::new(counted), manifest, |mut record| {
             if let Some(c) = &crypter {
                 c.decrypt_record(&mut record)?;
             }
@@ -142,12 +187,17 @@ fn check_export(
                 if batch.len() == CHECK_BATCH {
                     files.check(&batch, resolve)?;
                     batch.clear();
+                    progress(ImportProgress::Checking {
+                        done: read.get(),
+                        total,
+                    });
                 }
             }
             Ok(())
         })?;
     }
     files.check(&batch, resolve)?;
+    progress(ImportProgress::Checking { done: total, total });
     drop(batch);
     data.finish()?;
     Ok((data, files))
@@ -277,9 +327,19 @@ pub(crate) fn check_all_files(docs: &mut [ExportedDocument], resolve: Resolve) -
 /// document as it comes. So memory does not grow with the number of documents beyond a
 /// few bytes of id and name keys each.
 pub async fn import(store: &Store, source: &Path, opts: &ImportOptions) -> Result<ImportReport> {
+    import_with(store, source, opts, &no_progress).await
+}
+
+/// [`import()`], telling `progress` how far it is.
+pub async fn import_with(
+    store: &Store,
+    source: &Path,
+    opts: &ImportOptions,
+    progress: OnProgress<'_>,
+) -> Result<ImportReport> {
     let export = ExportSource::open(source, &opts.zip_limits, opts.work_dir.as_deref())?;
     let resolve = |name: &str| export.resolve(name);
-    let (data, files) = check_export(&export, opts.passphrase.as_deref(), &resolve)?;
+    let (data, files) = check_export(&export, opts.passphrase.as_deref(), &resolve, progress)?;
     let version = export.metadata().and_then(|m| m.version.clone());
     let documents = Documents::Reread {
         manifests: export.manifests().to_vec(),
@@ -293,6 +353,7 @@ pub async fn import(store: &Store, source: &Path, opts: &ImportOptions) -> Resul
         &resolve,
         opts,
         (source.to_owned(), export.kind(), version),
+        progress,
     )
     .await
 }
@@ -377,6 +438,7 @@ pub(crate) async fn write_import(
     resolve: Resolve<'_>,
     opts: &ImportOptions,
     origin: (PathBuf, SourceKind, Option<String>),
+    progress: OnProgress<'_>,
 ) -> Result<ImportReport> {
     let _lock = if opts.dry_run {
         None
@@ -458,7 +520,11 @@ pub(crate) async fn write_import(
     } else {
         Some(Spool::<2>::new_in(&store.config().data_dir)?)
     };
+    let total = data.document_count() as u64;
+    let mut done = 0;
     while let Some(mut e) = feed.next().await? {
+        done += 1;
+        progress(ImportProgress::Writing { done, total });
         if let plan::Planned::Present = planner.plan(store, &data, &mut e)? {
             continue;
         }
@@ -499,10 +565,13 @@ pub(crate) async fn write_import(
     write_dependents(&mut tx, &data, &mut report).await?;
 
     let mut files = spool.read()?;
-    crate::placing::begin(store, std::iter::from_fn(|| next_target(&mut files).transpose()))?;
+    crate::placing::begin(
+        store,
+        std::iter::from_fn(|| next_target(&mut files).transpose()),
+    )?;
     files.rewind()?;
     let mut placed = 0;
-    let result = place_files(&mut files, resolve, &mut placed, &mut report);
+    let result = place_files(&mut files, resolve, &mut placed, &mut report, progress);
     let result = match result {
         Ok(()) => tx.commit().await.map_err(Error::from),
         Err(e) => {
@@ -603,8 +672,10 @@ fn place_files(
     resolve: Resolve,
     placed: &mut usize,
     report: &mut ImportReport,
+    progress: OnProgress,
 ) -> Result<()> {
     let mut dirs: std::collections::BTreeSet<PathBuf> = Default::default();
+    let total = files.len() as u64;
     while let Some((source, target)) = next_file(files)? {
         let source = resolve(&source)?;
         let appeared = || {
@@ -624,6 +695,10 @@ fn place_files(
         })?;
         *placed += 1;
         report.files_placed += 1;
+        progress(ImportProgress::Placing {
+            done: *placed as u64,
+            total,
+        });
         report.bytes_placed += size;
         if let Some(dir) = target.parent()
             && !dirs.contains(dir)

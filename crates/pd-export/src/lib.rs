@@ -66,8 +66,8 @@ pub use backup::{
     restore,
 };
 pub use error::{Error, Result};
-pub use export::{ExportOptions, ExportReport, export};
-pub use import::{ImportCounts, ImportOptions, ImportReport, import};
+pub use export::{ExportOptions, ExportReport, export, export_with};
+pub use import::{ImportCounts, ImportOptions, ImportProgress, ImportReport, import, import_with};
 pub use legacy::decrypt::{
     DecryptFailure, DecryptOptions, DecryptProgress, DecryptReport, DecryptedDocument, decrypt,
     decrypt_with,
@@ -76,4 +76,4 @@ pub use legacy::instance::{InstanceSource, import_instance};
 pub use manifest::{Metadata, Record};
 pub use plan::Reused;
 pub use source::{ExportSource, SourceKind, ZipLimits};
-pub use verify::{CorruptFile, VerifyOptions, VerifyReport, verify};
+pub use verify::{CorruptFile, VerifyOptions, VerifyReport, verify, verify_with};

@@ -395,7 +395,12 @@ impl DocumentPlanner {
         Ok(Planned::Write)
     }
 
-    fn name_files(&mut self, store: &Store, data: &ImportData, e: &mut ExportedDocument) -> Result<()> {
+    fn name_files(
+        &mut self,
+        store: &Store,
+        data: &ImportData,
+        e: &mut ExportedDocument,
+    ) -> Result<()> {
         let media = store.media();
         let lib = &self.library;
         let mut ctx = FilenameContext::new(e.document.clone());

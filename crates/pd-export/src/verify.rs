@@ -89,6 +89,15 @@ fn normalise(relative: &str) -> String {
 
 /// Re-hashes every file an export's manifests name.
 pub fn verify(path: &Path, opts: &VerifyOptions) -> Result<VerifyReport> {
+    verify_with(path, opts, &|_, _| {})
+}
+
+/// [`verify()`], telling `progress` the files checked so far and how many there are.
+pub fn verify_with(
+    path: &Path,
+    opts: &VerifyOptions,
+    progress: &(dyn Fn(u64, u64) + Sync),
+) -> Result<VerifyReport> {
     let export = ExportSource::open(path, &opts.zip_limits, opts.work_dir.as_deref())?;
     let mut expected = Vec::new();
     let mut records = 0;
@@ -149,6 +158,9 @@ pub fn verify(path: &Path, opts: &VerifyOptions) -> Result<VerifyReport> {
         Unsafe,
         Corrupt(CorruptFile),
     }
+    let total = expected.len() as u64;
+    let checked = std::sync::atomic::AtomicU64::new(0);
+    progress(0, total);
     let outcomes: Vec<Result<Outcome>> = expected
         .par_iter()
         .map(|e| {
@@ -171,6 +183,10 @@ pub fn verify(path: &Path, opts: &VerifyOptions) -> Result<VerifyReport> {
                     actual,
                 })
             })
+        })
+        .inspect(|_| {
+            let done = checked.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            progress(done, total);
         })
         .collect();
     let mut report = VerifyReport {

@@ -456,3 +456,75 @@ async fn a_reference_to_a_record_that_never_comes_is_refused() {
     );
     assert_eq!(snapshot(&store).await, before);
 }
+
+#[tokio::test]
+async fn import_export_and_verify_report_their_progress_to_the_end() {
+    use pd_export::ImportProgress::{Checking, Placing, Writing};
+    use std::sync::Mutex;
+
+    let dir = tempfile::tempdir().unwrap();
+    let store = library(dir.path()).await;
+    let steps = Mutex::new(Vec::new());
+    let report = pd_export::import_with(&store, &fixture(), &opts(), &|step| {
+        steps.lock().unwrap().push(step);
+    })
+    .await
+    .unwrap();
+    let steps = steps.into_inner().unwrap();
+    let phase = |s: &pd_export::ImportProgress| match s {
+        Checking { .. } => 0,
+        Writing { .. } => 1,
+        Placing { .. } => 2,
+    };
+    assert!(
+        steps.windows(2).all(|w| phase(&w[0]) <= phase(&w[1])),
+        "phases come in order"
+    );
+    let manifest_bytes = std::fs::metadata(fixture().join("manifest.json"))
+        .unwrap()
+        .len();
+    assert!(steps.contains(&Checking {
+        done: manifest_bytes,
+        total: manifest_bytes
+    }));
+    assert_eq!(
+        steps.iter().rfind(|s| phase(s) == 1),
+        Some(&Writing {
+            done: 30,
+            total: 30
+        })
+    );
+    let placed = report.files_placed as u64;
+    assert_eq!(
+        steps.last(),
+        Some(&Placing {
+            done: placed,
+            total: placed
+        })
+    );
+
+    let target = dir.path().join("export");
+    std::fs::create_dir(&target).unwrap();
+    let seen = Mutex::new(Vec::new());
+    pd_export::export_with(&store, &target, &Default::default(), &|done, total| {
+        seen.lock().unwrap().push((done, total));
+    })
+    .await
+    .unwrap();
+    let seen = seen.into_inner().unwrap();
+    assert_eq!(seen, (0..=30).map(|done| (done, 30)).collect::<Vec<_>>());
+
+    let seen = Mutex::new(Vec::new());
+    let verified = pd_export::verify_with(&target, &Default::default(), &|done, total| {
+        seen.lock().unwrap().push((done, total));
+    })
+    .unwrap();
+    let mut seen = seen.into_inner().unwrap();
+    seen.sort_unstable();
+    let files = verified.files_checked as u64;
+    assert!(files > 30);
+    assert_eq!(
+        seen,
+        (0..=files).map(|done| (done, files)).collect::<Vec<_>>()
+    );
+}

@@ -79,7 +79,14 @@ pub async fn run(store: &Store, args: &ExportArgs, out: &Output) -> Result<Statu
         passphrase: args.passphrase.clone(),
         ..ExportOptions::default()
     };
-    let report = pd_export::export(store, &args.target, &opts).await?;
+    let bar = out.progress(0, "exporting");
+    let progress = |done: u64, total: u64| {
+        bar.set_length(total);
+        bar.set_position(done);
+    };
+    let report = pd_export::export_with(store, &args.target, &opts, &progress).await;
+    bar.finish_and_clear();
+    let report = report?;
     for w in &report.warnings {
         out.warn(w);
     }

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::Args;
 use pd_core::Config;
-use pd_export::{ImportOptions, ImportReport, VerifyOptions, VerifyReport};
+use pd_export::{ImportOptions, ImportProgress, ImportReport, VerifyOptions, VerifyReport};
 use pd_store::db::IdTable;
 
 use crate::output::{Output, Status};
@@ -63,7 +63,22 @@ pub async fn import(config: &Config, args: &ImportArgs, out: &Output) -> Result<
         Some(pd_index::IndexSync::begin(&store).await?)
     };
     let report = match (&args.source, &args.database, &args.media) {
-        (Some(source), _, _) => pd_export::import(&store, source, &opts).await?,
+        (Some(source), _, _) => {
+            let bar = out.progress(0, "checking");
+            let progress = |step: ImportProgress| {
+                let (what, done, total) = match step {
+                    ImportProgress::Checking { done, total } => ("checking", done, total),
+                    ImportProgress::Writing { done, total } => ("importing", done, total),
+                    ImportProgress::Placing { done, total } => ("placing files", done, total),
+                };
+                bar.set_prefix(what);
+                bar.set_length(total);
+                bar.set_position(done);
+            };
+            let report = pd_export::import_with(&store, source, &opts, &progress).await;
+            bar.finish_and_clear();
+            report?
+        }
         (None, Some(database), Some(media)) => {
             let instance = pd_export::InstanceSource {
                 database: database.clone(),
@@ -125,7 +140,14 @@ pub fn verify(config: &Config, args: &VerifyArgs, out: &Output) -> Result<Status
         work_dir: Some(config.data_dir.clone()),
         ..VerifyOptions::default()
     };
-    let report = pd_export::verify(&args.export, &opts)?;
+    let bar = out.progress(0, "verifying");
+    let progress = |done: u64, total: u64| {
+        bar.set_length(total);
+        bar.set_position(done);
+    };
+    let report = pd_export::verify_with(&args.export, &opts, &progress);
+    bar.finish_and_clear();
+    let report = report?;
     out.report(&report, human_verify);
     Ok(if report.is_clean() {
         Status::Ok

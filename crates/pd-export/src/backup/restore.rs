@@ -250,10 +250,15 @@ mod tests {
         assert_eq!(bytes, expected);
 
         // A changed member in the last batch.
-        let last = dir.path().join(format!("documents/{}/{}.pdf", (n - 1) % 7, n - 1));
+        let last = dir
+            .path()
+            .join(format!("documents/{}/{}.pdf", (n - 1) % 7, n - 1));
         std::fs::write(&last, b"changed").unwrap();
         let why = reason(dir.path());
-        assert!(why.contains("checksum mismatch") && why.contains(".pdf"), "{why}");
+        assert!(
+            why.contains("checksum mismatch") && why.contains(".pdf"),
+            "{why}"
+        );
 
         let dir = unpacked(n);
         std::fs::remove_file(dir.path().join("documents/3/10.pdf")).unwrap();
@@ -273,6 +278,10 @@ mod tests {
 
         let dir = unpacked(3);
         std::fs::write(dir.path().join(CHECKSUMS_FILE), b"{\"files\": [").unwrap();
-        assert!(reason(dir.path()).contains("malformed"), "{}", reason(dir.path()));
+        assert!(
+            reason(dir.path()).contains("malformed"),
+            "{}",
+            reason(dir.path())
+        );
     }
 }

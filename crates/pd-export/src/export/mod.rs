@@ -418,6 +418,16 @@ impl ExportPlan {
 
 /// Exports the library to `target`, an existing directory.
 pub async fn export(store: &Store, target: &Path, opts: &ExportOptions) -> Result<ExportReport> {
+    export_with(store, target, opts, &|_, _| {}).await
+}
+
+/// [`export()`], telling `progress` the documents exported so far and how many there are.
+pub async fn export_with(
+    store: &Store,
+    target: &Path,
+    opts: &ExportOptions,
+    progress: &(dyn Fn(u64, u64) + Sync),
+) -> Result<ExportReport> {
     if opts.zip && opts.compare_checksums {
         return Err(Error::Invalid(
             "--compare-checksums has no effect when used with --zip".into(),
@@ -443,10 +453,29 @@ pub async fn export(store: &Store, target: &Path, opts: &ExportOptions) -> Resul
         mut plan,
     } = prepare(store, opts, previous).await?;
     report.target = target.to_owned();
+    let progress = Progress::new(plan.documents.ids.len(), progress);
     if opts.zip {
-        export_zip(store, target, opts, &metadata, &mut plan, &mut report).await?;
+        export_zip(
+            store,
+            target,
+            opts,
+            &metadata,
+            &mut plan,
+            &mut report,
+            &progress,
+        )
+        .await?;
     } else {
-        export_dir(store, target, opts, &metadata, &mut plan, &mut report).await?;
+        export_dir(
+            store,
+            target,
+            opts,
+            &metadata,
+            &mut plan,
+            &mut report,
+            &progress,
+        )
+        .await?;
     }
     Ok(report)
 }
@@ -481,6 +510,30 @@ impl DocumentSink for ZipSink {
     }
 }
 
+/// Counts the documents exported for a progress callback.
+struct Progress<'a> {
+    done: std::sync::atomic::AtomicU64,
+    total: u64,
+    report: &'a (dyn Fn(u64, u64) + Sync),
+}
+
+impl<'a> Progress<'a> {
+    fn new(total: usize, report: &'a (dyn Fn(u64, u64) + Sync)) -> Progress<'a> {
+        let total = total as u64;
+        report(0, total);
+        Progress {
+            done: std::sync::atomic::AtomicU64::new(0),
+            total,
+            report,
+        }
+    }
+
+    fn document_done(&self) {
+        let done = self.done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        (self.report)(done, self.total);
+    }
+}
+
 /// Exports one document's files and split manifest, listing each in the checksums file.
 fn add_document(
     sink: &mut impl DocumentSink,
@@ -507,6 +560,7 @@ async fn export_dir(
     metadata: &[u8],
     plan: &mut ExportPlan,
     report: &mut ExportReport,
+    progress: &Progress<'_>,
 ) -> Result<()> {
     let mut sink = DirSink::open(
         target,
@@ -521,7 +575,9 @@ async fn export_dir(
     .map_err(sums_err)?;
     let mut manifest = sink.stream(MANIFEST_FILE)?;
     plan.write(store, &mut manifest, |item| {
-        add_document(&mut sink, &mut sums, &item)
+        add_document(&mut sink, &mut sums, &item)?;
+        progress.document_done();
+        Ok(())
     })
     .await?;
     // The manifest is staged to land after everything else, the checksums file naming
@@ -551,6 +607,7 @@ async fn export_zip(
     metadata: &[u8],
     plan: &mut ExportPlan,
     report: &mut ExportReport,
+    progress: &Progress<'_>,
 ) -> Result<()> {
     let name = opts.zip_name.clone().unwrap_or_else(default_zip_name);
     let file = Path::new(&name).with_extension("zip");
@@ -564,7 +621,9 @@ async fn export_zip(
         ChecksumsWriter::new(BufWriter::with_capacity(64 * 1024, spool()?)).map_err(sums_err)?;
     let mut manifest = BufWriter::with_capacity(64 * 1024, spool()?);
     plan.write(store, &mut manifest, |item| {
-        add_document(&mut sink, &mut sums, &item)
+        add_document(&mut sink, &mut sums, &item)?;
+        progress.document_done();
+        Ok(())
     })
     .await?;
     let metadata_sum = sink.add_json(METADATA_FILE, metadata)?;

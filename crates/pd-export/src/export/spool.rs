@@ -68,6 +68,11 @@ pub(crate) struct SpoolReader<const N: usize> {
 }
 
 impl<const N: usize> SpoolReader<N> {
+    /// How many records there are.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
     /// Back to the first record.
     pub fn rewind(&mut self) -> Result<()> {
         self.input.seek(SeekFrom::Start(0)).map_err(spool_err)?;

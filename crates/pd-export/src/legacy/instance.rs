@@ -22,7 +22,9 @@ use serde_json::{Map, Value, json};
 use sqlx::{AnyConnection, AssertSqlSafe, Connection, Row};
 
 use crate::convert::ImportData;
-use crate::import::{Documents, ImportOptions, ImportReport, check_all_files, write_import};
+use crate::import::{
+    Documents, ImportOptions, ImportReport, check_all_files, no_progress, write_import,
+};
 use crate::manifest::{Record, models};
 use crate::source::SourceKind;
 use crate::{Error, Result};
@@ -97,6 +99,7 @@ pub async fn import_instance(
         &resolve,
         opts,
         (label, SourceKind::Instance, None),
+        &no_progress,
     )
     .await
 }
