@@ -138,7 +138,7 @@ impl<R: std::io::Read> std::io::Read for Counted<'_, R> {
 
 /// How many documents are checked together: their files are hashed in parallel, and
 /// only they are held in memory.
-const CHECK_BATCH: usize = 256;
+pub(crate) const CHECK_BATCH: usize = 256;
 
 /// Reads, decrypts, converts and checks every record of an opened export, and every
 /// document's files. Documents are not kept (the write reads them again); everything
@@ -307,7 +307,7 @@ pub(crate) fn check_document_files(e: &ExportedDocument, resolve: Resolve) -> Re
     Ok(((checksum, archive_checksum), verified))
 }
 
-/// Checks every document's files in parallel (see [`check_document_files`]), gives the
+/// Checks the documents' files in parallel (see [`check_document_files`]), gives the
 /// documents the SHA-256s found, and returns how many files were checked against the
 /// manifest. The first failing document (in order) gives the error.
 pub(crate) fn check_all_files(docs: &mut [ExportedDocument], resolve: Resolve) -> Result<usize> {

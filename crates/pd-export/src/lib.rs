@@ -72,7 +72,7 @@ pub use legacy::decrypt::{
     DecryptFailure, DecryptOptions, DecryptProgress, DecryptReport, DecryptedDocument, decrypt,
     decrypt_with,
 };
-pub use legacy::instance::{InstanceSource, import_instance};
+pub use legacy::instance::{InstanceSource, import_instance, import_instance_with};
 pub use manifest::{Metadata, Record};
 pub use plan::Reused;
 pub use source::{ExportSource, SourceKind, ZipLimits};

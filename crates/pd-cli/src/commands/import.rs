@@ -62,32 +62,30 @@ pub async fn import(config: &Config, args: &ImportArgs, out: &Output) -> Result<
     } else {
         Some(pd_index::IndexSync::begin(&store).await?)
     };
+    let bar = out.progress(0, "checking");
+    let progress = |step: ImportProgress| {
+        let (what, done, total) = match step {
+            ImportProgress::Checking { done, total } => ("checking", done, total),
+            ImportProgress::Writing { done, total } => ("importing", done, total),
+            ImportProgress::Placing { done, total } => ("placing files", done, total),
+        };
+        bar.set_prefix(what);
+        bar.set_length(total);
+        bar.set_position(done);
+    };
     let report = match (&args.source, &args.database, &args.media) {
-        (Some(source), _, _) => {
-            let bar = out.progress(0, "checking");
-            let progress = |step: ImportProgress| {
-                let (what, done, total) = match step {
-                    ImportProgress::Checking { done, total } => ("checking", done, total),
-                    ImportProgress::Writing { done, total } => ("importing", done, total),
-                    ImportProgress::Placing { done, total } => ("placing files", done, total),
-                };
-                bar.set_prefix(what);
-                bar.set_length(total);
-                bar.set_position(done);
-            };
-            let report = pd_export::import_with(&store, source, &opts, &progress).await;
-            bar.finish_and_clear();
-            report?
-        }
+        (Some(source), _, _) => pd_export::import_with(&store, source, &opts, &progress).await,
         (None, Some(database), Some(media)) => {
             let instance = pd_export::InstanceSource {
                 database: database.clone(),
                 media: media.clone(),
             };
-            pd_export::import_instance(&store, &instance, &opts).await?
+            pd_export::import_instance_with(&store, &instance, &opts, &progress).await
         }
         _ => anyhow::bail!("give an export, or --from-instance with --database and --media"),
     };
+    bar.finish_and_clear();
+    let report = report?;
     if let Some(sync) = sync {
         let after = store.db().conn().await?.max_id(IdTable::Documents).await?;
         let ids: Vec<i64> = (before + 1..=after).collect();

@@ -23,7 +23,8 @@ use sqlx::{AnyConnection, AssertSqlSafe, Connection, Row};
 
 use crate::convert::ImportData;
 use crate::import::{
-    Documents, ImportOptions, ImportReport, check_all_files, no_progress, write_import,
+    CHECK_BATCH, Documents, ImportOptions, ImportProgress, ImportReport, OnProgress,
+    check_all_files, no_progress, write_import,
 };
 use crate::manifest::{Record, models};
 use crate::source::SourceKind;
@@ -52,6 +53,17 @@ pub async fn import_instance(
     store: &Store,
     source: &InstanceSource,
     opts: &ImportOptions,
+) -> Result<ImportReport> {
+    import_instance_with(store, source, opts, &no_progress).await
+}
+
+/// [`import_instance`], telling `progress` how far it is (its checking phase counts
+/// documents, not bytes).
+pub async fn import_instance_with(
+    store: &Store,
+    source: &InstanceSource,
+    opts: &ImportOptions,
+    progress: OnProgress<'_>,
 ) -> Result<ImportReport> {
     let media = source.media.canonicalize().map_err(|e| {
         Error::io(
@@ -90,7 +102,14 @@ pub async fn import_instance(
             )))
         }
     };
-    let files_verified = check_all_files(&mut data.documents, &resolve)?;
+    let total = data.documents.len() as u64;
+    let mut files_verified = 0;
+    let mut done = 0;
+    for batch in data.documents.chunks_mut(CHECK_BATCH) {
+        files_verified += check_all_files(batch, &resolve)?;
+        done += batch.len() as u64;
+        progress(ImportProgress::Checking { done, total });
+    }
     let label = PathBuf::from(pd_core::redact_url(&source.database));
     write_import(
         store,
@@ -99,7 +118,7 @@ pub async fn import_instance(
         &resolve,
         opts,
         (label, SourceKind::Instance, None),
-        &no_progress,
+        progress,
     )
     .await
 }
