@@ -172,8 +172,18 @@ impl ClassPattern {
             assert_eq!(lane.text.len(), lane.positions.len());
             let above = (mine[0] as usize).saturating_sub(lane.above);
             let below = (mine[n - 1] as usize).saturating_add(lane.below);
-            a.start = lane.positions.partition_point(|&p| (p as usize) < above);
-            a.stop = lane.positions.partition_point(|&p| p as usize <= below);
+            // Usually the band reaches both ends of the text: then no search, which would
+            // wait on the memory of a text not looked at yet.
+            a.start = match above {
+                0 => 0,
+                _ => lane.positions.partition_point(|&p| (p as usize) < above),
+            };
+            a.stop = match lane.positions.last() {
+                Some(&p) if p as usize > below => {
+                    lane.positions.partition_point(|&p| p as usize <= below)
+                }
+                _ => lane.positions.len(),
+            };
         }
         // Where segments must be split: where a lane starts or stops (and a stop after
         // the last).
