@@ -48,7 +48,7 @@
 //! ([`super::lanes`]); it then reports a number below the need, and the pair is dropped
 //! just as it would have been with the class's full LCS.
 
-use super::lanes::{ClassPattern, LANES, Lane, NO_MATCH};
+use super::lanes::{ClassPattern, LANES, Lane, NO_MATCH, marks};
 use super::lcs::Symbols;
 
 /// How many classes the alphabet is split into. Fewer make each class's LCS cost more;
@@ -131,6 +131,7 @@ impl Partition {
         Projection {
             len: text.len(),
             ids,
+            marks: positions.each_ref().map(|p| marks(p)),
             positions,
             counts,
         }
@@ -145,6 +146,8 @@ pub(super) struct Projection {
     ids: [Vec<u8>; CLASSES],
     /// Per class: where each character of `ids` stands in the whole text.
     positions: [Vec<u32>; CLASSES],
+    /// Per class: [`marks`] of `positions`, what a lane reads of them.
+    marks: [Vec<u32>; CLASSES],
     /// Per class: `(symbol, occurrences)`, sorted by symbol.
     counts: [Vec<(u32, u32)>; CLASSES],
 }
@@ -252,7 +255,7 @@ impl<'a> ClassBound<'a> {
                     let other = &projections[candidate.other];
                     Lane {
                         text: &other.ids[c],
-                        positions: &other.positions[c],
+                        marks: &other.marks[c],
                         above: mine.len.saturating_sub(candidate.need),
                         below: other.len.saturating_sub(candidate.need),
                         // What the other classes leave this one to reach.

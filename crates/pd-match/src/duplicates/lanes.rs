@@ -17,15 +17,26 @@
 //! texts). At text position `q` the band holds the pattern characters from the `lo`-th,
 //! `lo` counting those before `q − below`, to the `hi`-th, `hi` counting those at or
 //! before `q + above`; both only grow with `q`. A lane is *active* from the step at which
-//! `hi` first exceeds zero to the one at which `lo` reaches the pattern's length (two
-//! binary searches over the text's positions); outside that its band is empty and it
-//! reads [`NO_MATCH`]. The steps are run in segments of at most [`SEGMENT`], split where a
-//! lane starts or stops; over a segment every active lane computes the same words: from
-//! the lowest `lo / 64` any of them has at the segment's first step to the highest
-//! `⌈hi / 64⌉` any of them has at its last step, or reached before (the end never
-//! shrinks, so the words above it are still all ones). As `lo` and `hi` only grow, that
-//! covers every active lane's band at every step of the segment, and finding it costs a
-//! few comparisons per lane and segment, nothing per step.
+//! `hi` first exceeds zero to the one at which `lo` reaches the pattern's length, or
+//! longer; outside that its band is empty and it reads [`NO_MATCH`]. The steps are run in
+//! segments of at most [`SEGMENT`], split where a lane starts or stops; over a segment
+//! every active lane computes the same words: from the lowest `lo / 64` any of them has at
+//! the segment's first step to the highest `⌈hi / 64⌉` any of them has at its last step,
+//! or reached before (the end never shrinks, so the words above it are still all ones).
+//! As `lo` and `hi` only grow, that covers every active lane's band at every step of the
+//! segment, and finding it costs a few comparisons per lane and segment, nothing per step.
+//!
+//! **Marks, not positions.** Of a text's positions a lane is given only its *marks*: where
+//! every [`SEGMENT`]-th character stands, and the last one (see [`marks`]). That is all
+//! the band needs, taken on the safe side: the position of step `s` is at least the mark
+//! at or before it and at most the mark after it (or the last character's), so `lo` is
+//! taken no higher and `hi` no lower than the band's, and the lane is made active no
+//! later and stopped no sooner. A lane active where its band is empty, or computing words
+//! outside its band, only keeps matches the band would have deleted (below), and a
+//! longer activity only adds steps to the early exit's count. Segments start at
+//! multiples of [`SEGMENT`] unless a lane starts or stops inside one, so their first
+//! step's position is nearly always a mark itself. The marks are a 32nd of the
+//! positions' bytes: what a lane reads of a text it has not seen yet is mostly its ids.
 //!
 //! Computing a lane's words outside its band, or skipping words, is the full computation
 //! on a match matrix with some matches deleted (why skipping is deleting is in
@@ -36,7 +47,8 @@
 //!
 //! **Giving up early.** That computed LCS grows by at most one per step, and not at all
 //! at inactive steps (a column without matches keeps its value). So after step `j` a lane
-//! ends with at most `ℓ_j + r_j`: what its column holds now plus its active steps left.
+//! ends with at most `ℓ_j + r_j`: what its column holds now plus its active steps left
+//! (however long its activity was taken to be).
 //! Every [`SEGMENT`] steps (and before the first) each lane with a need is checked;
 //! once `ℓ_j + r_j` is below the need, the lane stops and reports that sum, which is below
 //! the need and still at least the LCS over its band. When no lane has anything left to
@@ -73,14 +85,35 @@ pub(super) struct ClassPattern {
 pub(super) struct Lane<'a> {
     /// Class ids, none of them [`NO_MATCH`].
     pub text: &'a [u8],
-    /// Where each character of `text` stands in its whole text, increasing.
-    pub positions: &'a [u32],
+    /// [`marks`] of where the characters of `text` stand in its whole text.
+    pub marks: &'a [u32],
     /// How far a matched pattern character may stand after (`above`) or before
     /// (`below`) the text character it matches; `usize::MAX` for both: no band.
     pub above: usize,
     pub below: usize,
     /// Below this the lane's result only needs to be below it too: the lane may stop.
     pub need: usize,
+}
+
+impl Lane<'_> {
+    /// At most where character `i` of the text stands: the next mark, or the last.
+    fn at_most(&self, i: usize) -> usize {
+        self.marks[i.div_ceil(SEGMENT).min(self.marks.len() - 1)] as usize
+    }
+
+    /// At least where character `i` of the text stands: the mark at or before it.
+    fn at_least(&self, i: usize) -> usize {
+        self.marks[i / SEGMENT] as usize
+    }
+}
+
+/// Where every [`SEGMENT`]-th character (the 0th, the `SEGMENT`-th, …) stands, from
+/// `positions` (increasing), and then where the last one does: all a [`Lane`] needs to
+/// know of its text's positions.
+pub(super) fn marks(positions: &[u32]) -> Vec<u32> {
+    let mut marks: Vec<u32> = positions.iter().step_by(SEGMENT).copied().collect();
+    marks.extend(positions.last());
+    marks
 }
 
 /// Which compilation of the lanes' inner loop runs.
@@ -189,20 +222,31 @@ impl ClassPattern {
         // `n − 1` stands before `q − below`).
         let mut activity = [Activity::default(); LANES];
         for (a, lane) in activity.iter_mut().zip(lanes) {
-            assert_eq!(lane.text.len(), lane.positions.len());
+            let len = lane.text.len();
+            assert_eq!(
+                lane.marks.len(),
+                len.div_ceil(SEGMENT) + usize::from(len > 0)
+            );
             let above = (mine[0] as usize).saturating_sub(lane.above);
             let below = (mine[n - 1] as usize).saturating_add(lane.below);
-            // Usually the band reaches both ends of the text: then no search, which would
-            // wait on the memory of a text not looked at yet.
+            // On the safe side, from the marks: started at the last mark before the
+            // band's start, stopped at the first mark past its end. Usually the band
+            // reaches both ends of the text: then no search.
+            let sampled = &lane.marks[..len.div_ceil(SEGMENT)];
             a.start = match above {
                 0 => 0,
-                _ => lane.positions.partition_point(|&p| (p as usize) < above),
-            };
-            a.stop = match lane.positions.last() {
-                Some(&p) if p as usize > below => {
-                    lane.positions.partition_point(|&p| p as usize <= below)
+                _ => {
+                    SEGMENT
+                        * sampled
+                            .partition_point(|&p| (p as usize) < above)
+                            .saturating_sub(1)
                 }
-                _ => lane.positions.len(),
+            };
+            a.stop = match lane.marks.last() {
+                Some(&p) if p as usize > below => {
+                    (SEGMENT * sampled.partition_point(|&p| p as usize <= below)).min(len)
+                }
+                _ => len,
             };
         }
         // Where segments must be split: where a lane starts or stops (and a stop after
@@ -275,13 +319,13 @@ impl ClassPattern {
                 }
                 live |= 1 << l;
                 // `lo / 64` at the segment's first step, `⌈hi / 64⌉` at its last.
-                let q = lane.positions[s] as usize;
+                let q = lane.at_least(s);
                 while let Some(&p) = mine.get(64 * lo_word[l] + 63)
                     && (p as usize).saturating_add(lane.below) < q
                 {
                     lo_word[l] += 1;
                 }
-                let q = (lane.positions[t - 1] as usize).saturating_add(lane.above);
+                let q = lane.at_most(t - 1).saturating_add(lane.above);
                 while end_word[l] < words && mine[64 * end_word[l]] as usize <= q {
                     end_word[l] += 1;
                 }
@@ -602,13 +646,13 @@ mod tests {
 
     /// Every lane unbanded and without a need, through the given kernel.
     fn lcs_lanes(pattern: &[u32], others: &[Vec<u8>], kernel: Kernel) -> [usize; LANES] {
-        let positions: Vec<Vec<u32>> = others.iter().map(|t| dense(t.len())).collect();
+        let positions: Vec<Vec<u32>> = others.iter().map(|t| marks(&dense(t.len()))).collect();
         let lanes: Vec<Lane> = others
             .iter()
             .zip(&positions)
-            .map(|(text, positions)| Lane {
+            .map(|(text, marks)| Lane {
                 text,
-                positions,
+                marks,
                 above: usize::MAX,
                 below: usize::MAX,
                 need: 0,
@@ -699,13 +743,14 @@ mod tests {
             let mine = positions(s.texts[0].len(), 0);
             let theirs: Vec<Vec<u32>> =
                 (1..all.len()).map(|t| positions(s.texts[t].len(), 7 * t)).collect();
+            let their_marks: Vec<Vec<u32>> = theirs.iter().map(|p| marks(p)).collect();
             let texts: Vec<Vec<u8>> = s.texts[1..].iter().map(|t| ids(t)).collect();
             let lanes: Vec<Lane> = others
                 .iter()
                 .enumerate()
                 .map(|(l, o)| Lane {
                     text: &texts[l],
-                    positions: &theirs[l],
+                    marks: &their_marks[l],
                     above: o.1,
                     below: o.2,
                     need: o.3,
@@ -718,7 +763,7 @@ mod tests {
                     let whole = naive_lcs(&s.texts[0], &s.texts[l + 1]);
                     let band = naive_banded_lcs(
                         (&s.texts[0], &mine),
-                        (&s.texts[l + 1], lane.positions),
+                        (&s.texts[l + 1], &theirs[l]),
                         lane.above,
                         lane.below,
                     );
@@ -744,7 +789,8 @@ mod tests {
             let s = symbols(&[&x, &y]);
             let (mine, theirs) = (dense(s.texts[0].len()), dense(s.texts[1].len()));
             let text = ids(&s.texts[1]);
-            let lane = |need| Lane { text: &text, positions: &theirs, above, below, need };
+            let their_marks = marks(&theirs);
+            let lane = |need| Lane { text: &text, marks: &their_marks, above, below, need };
             let mut pattern = ClassPattern::new(&ids(&s.texts[0]));
             let free = pattern.lcs_lanes_banded(&mine, &[lane(0)])[0];
             let band = naive_banded_lcs(
@@ -766,19 +812,19 @@ mod tests {
         let x: String = "ab".repeat(200);
         let y: String = "cd".repeat(200);
         let s = symbols(&[&x, &y, &x]);
-        let (mine, theirs) = (dense(400), dense(400));
+        let (mine, their_marks) = (dense(400), marks(&dense(400)));
         let (other, same) = (ids(&s.texts[1]), ids(&s.texts[2]));
         let lanes = [
             Lane {
                 text: &other,
-                positions: &theirs,
+                marks: &their_marks,
                 above: usize::MAX,
                 below: usize::MAX,
                 need: 300,
             },
             Lane {
                 text: &same,
-                positions: &theirs,
+                marks: &their_marks,
                 above: usize::MAX,
                 below: usize::MAX,
                 need: 400,
