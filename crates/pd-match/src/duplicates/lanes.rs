@@ -7,10 +7,7 @@
 //! pattern keeps, word by word, a table of 256 match words indexed by id. So a lane's
 //! step is two plain loads — its text's next id, then that id's word in the table — with
 //! nothing looked up per pair. Id [`NO_MATCH`] belongs to no character: its match words
-//! are all zero, and a lane that has nothing to compute at a step reads it. With 512-bit
-//! vectors and texts whose ids are all below [`SMALL_IDS`] (most classes have fewer
-//! symbols), one permute instruction picks the eight lanes' match words from the table's
-//! first sixteen entries at once, and the columns stay in registers for a run of steps.
+//! are all zero, and a lane that has nothing to compute at a step reads it.
 //!
 //! **The band.** Each lane comes with its band: pattern character `i` may match text
 //! character `j` only if `−below ≤ pos(i) − pos(j) ≤ above` (positions in the whole
@@ -54,8 +51,8 @@
 //! the need and still at least the LCS over its band. When no lane has anything left to
 //! compute, the whole comparison stops.
 
-/// How many texts [`ClassPattern::lcs_lanes_banded`] compares at once: a 512-bit vector
-/// of words.
+/// How many texts [`ClassPattern::lcs_lanes_banded`] compares at once: eight words, two
+/// 256-bit vectors.
 pub(super) const LANES: usize = 8;
 
 /// Ids a class can have: one byte.
@@ -68,8 +65,7 @@ pub(super) const NO_MATCH: u8 = u8::MAX;
 /// they can still reach their need. Shorter computes fewer words outside the bands and
 /// gives up sooner, but costs more in updates and checks (a check counts the zeros of
 /// every lane's column). 64 measured best on the generated corpus (`cargo xtask bench
-/// duplicates`): 3 % fewer instructions than 32, about 10 % less time with the 512-bit
-/// kernel, whose steps cost less next to the updates.
+/// duplicates`); 32, 96 and 128 took more time.
 const SEGMENT: usize = 64;
 
 /// A pattern text of class ids, and the lanes' columns compared with it.
@@ -122,42 +118,24 @@ pub(super) fn marks(positions: &[u32]) -> Vec<u32> {
 #[derive(Clone, Copy)]
 enum Kernel {
     #[cfg(target_arch = "x86_64")]
-    Avx512,
-    #[cfg(target_arch = "x86_64")]
     Avx2,
     Portable,
 }
 
 impl Kernel {
-    /// The widest the processor runs; the vector ones also count bits with one
-    /// instruction (every processor with those vectors has it).
+    /// 256-bit vectors where the processor has them (and then it also counts bits with
+    /// one instruction). 512-bit vectors measured no faster: fetching the eight lanes'
+    /// match words costs the same, with eight loads, a gather instruction (slower) or a
+    /// permute of the first sixteen ids' words, and with the columns held in registers
+    /// the steps wait mostly on the texts' ids coming from memory.
     fn detect() -> Kernel {
         #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("popcnt") {
-            if std::arch::is_x86_feature_detected!("avx512f") {
-                return Kernel::Avx512;
-            }
-            if std::arch::is_x86_feature_detected!("avx2") {
-                return Kernel::Avx2;
-            }
+        if std::arch::is_x86_feature_detected!("popcnt")
+            && std::arch::is_x86_feature_detected!("avx2")
+        {
+            return Kernel::Avx2;
         }
         Kernel::Portable
-    }
-
-    /// The kernel for these lanes: the 512-bit one reads only ids below [`SMALL_IDS`];
-    /// with a larger id it hands over to the 256-bit one.
-    fn for_lanes(self, lanes: &[Lane]) -> Kernel {
-        match self {
-            #[cfg(target_arch = "x86_64")]
-            Kernel::Avx512
-                if lanes
-                    .iter()
-                    .any(|l| l.text.iter().fold(0, |m, &id| m | id) as usize >= SMALL_IDS) =>
-            {
-                Kernel::Avx2
-            }
-            kernel => kernel,
-        }
     }
 }
 
@@ -206,7 +184,6 @@ impl ClassPattern {
     }
 
     fn run(&mut self, mine: &[u32], lanes: &[Lane], kernel: Kernel) -> [usize; LANES] {
-        let kernel = kernel.for_lanes(lanes);
         assert!(lanes.len() <= LANES, "at most {LANES} texts at once");
         assert_eq!(
             mine.len(),
@@ -383,9 +360,6 @@ impl ClassPattern {
         match kernel {
             // SAFETY: `Kernel::detect` chose it: the processor has the feature.
             #[cfg(target_arch = "x86_64")]
-            Kernel::Avx512 => unsafe { steps_avx512(bits, columns, texts, run.lanes as u8, count) },
-            // SAFETY: as above.
-            #[cfg(target_arch = "x86_64")]
             Kernel::Avx2 => unsafe { steps_avx2(bits, columns, texts, count) },
             Kernel::Portable => steps_generic(bits, columns, texts, count),
         }
@@ -402,7 +376,7 @@ impl ClassPattern {
         match kernel {
             // SAFETY: `Kernel::detect` chose it: the processor has the feature.
             #[cfg(target_arch = "x86_64")]
-            Kernel::Avx512 | Kernel::Avx2 => unsafe { zeros_popcnt(columns, tail) },
+            Kernel::Avx2 => unsafe { zeros_popcnt(columns, tail) },
             Kernel::Portable => zeros_generic(columns, tail),
         }
     }
@@ -432,153 +406,6 @@ fn zeros_generic(columns: &[[u64; LANES]], tail: Option<([u64; LANES], u64)>) ->
     zeros.map(|z| z as usize)
 }
 
-/// How many ids the 512-bit kernel looks up: its table is a word's match words of the
-/// first sixteen ids, two vectors, from which one permute instruction picks every lane's
-/// word. Most classes have fewer symbols than that (about eight for a Latin alphabet).
-const SMALL_IDS: usize = 16;
-
-/// [`steps_generic`] with 512-bit vectors, for texts whose ids are all below
-/// [`SMALL_IDS`]: the eight lanes' arithmetic is one vector operation each, and their
-/// match words come from one permute of the table's first sixteen entries. (The compiler
-/// fetches them for [`steps_generic`] with a gather instruction, which measured slower
-/// than the 256-bit kernel's loads; a permute is as fast as an addition.) Lanes outside
-/// the bit set `live` get match words of zero, as [`NO_MATCH`] would give them. Runs of
-/// up to [`HELD`] words keep their columns in registers from the first step to the last:
-/// through memory, each step would wait for the previous one's stores.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-fn steps_avx512(
-    bits: &[[u64; IDS]],
-    columns: &mut [[u64; LANES]],
-    texts: [&[u8]; LANES],
-    live: u8,
-    count: usize,
-) {
-    match columns.len() {
-        1 => steps_held::<1>(bits, columns, texts, live, count),
-        2 => steps_held::<2>(bits, columns, texts, live, count),
-        3 => steps_held::<3>(bits, columns, texts, live, count),
-        HELD => steps_held::<HELD>(bits, columns, texts, live, count),
-        _ => {
-            for_each_step(texts, count, |ids| {
-                let mut carry = std::arch::x86_64::_mm512_setzero_si512();
-                for (table, column) in bits.iter().zip(columns.iter_mut()) {
-                    let (s, out) = step_word(table, vector(column), ids, live, carry);
-                    *column = words(s);
-                    carry = out;
-                }
-            });
-        }
-    }
-}
-
-/// The most words [`steps_avx512`] keeps in registers.
-#[cfg(target_arch = "x86_64")]
-const HELD: usize = 4;
-
-/// [`steps_avx512`] over exactly `N` words, held in registers.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-fn steps_held<const N: usize>(
-    bits: &[[u64; IDS]],
-    columns: &mut [[u64; LANES]],
-    texts: [&[u8]; LANES],
-    live: u8,
-    count: usize,
-) {
-    let mut held: [std::arch::x86_64::__m512i; N] = std::array::from_fn(|w| vector(&columns[w]));
-    let bits = &bits[..N];
-    for_each_step(texts, count, |ids| {
-        let mut carry = std::arch::x86_64::_mm512_setzero_si512();
-        for (table, s) in bits.iter().zip(held.iter_mut()) {
-            (*s, carry) = step_word(table, *s, ids, live, carry);
-        }
-    });
-    for (column, s) in columns.iter_mut().zip(held) {
-        *column = words(s);
-    }
-}
-
-/// Calls `step` with each step's eight ids, as a vector.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-#[inline]
-fn for_each_step(
-    texts: [&[u8]; LANES],
-    count: usize,
-    mut step: impl FnMut(std::arch::x86_64::__m512i),
-) {
-    use std::arch::x86_64::*;
-    // The texts zipped, which checks their lengths once rather than at every step.
-    let [t0, t1, t2, t3, t4, t5, t6, t7] = texts.map(|t| &t[..count]);
-    let steps = t0
-        .iter()
-        .zip(t1)
-        .zip(t2)
-        .zip(t3)
-        .zip(t4)
-        .zip(t5)
-        .zip(t6)
-        .zip(t7);
-    for (((((((&i0, &i1), &i2), &i3), &i4), &i5), &i6), &i7) in steps {
-        let ids = [i0, i1, i2, i3, i4, i5, i6, i7].map(i64::from);
-        step(_mm512_setr_epi64(
-            ids[0], ids[1], ids[2], ids[3], ids[4], ids[5], ids[6], ids[7],
-        ));
-    }
-}
-
-/// One word of one step for the eight lanes, as in [`steps_generic`]: the column word
-/// `s` and the carry in give the new word and the carry out.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-#[inline]
-fn step_word(
-    table: &[u64; IDS],
-    s: std::arch::x86_64::__m512i,
-    ids: std::arch::x86_64::__m512i,
-    live: u8,
-    carry: std::arch::x86_64::__m512i,
-) -> (std::arch::x86_64::__m512i, std::arch::x86_64::__m512i) {
-    use std::arch::x86_64::*;
-    let low = vector(&table[..LANES]);
-    let high = vector(&table[LANES..2 * LANES]);
-    let m = _mm512_maskz_permutex2var_epi64(live, low, ids, high);
-    let u = _mm512_and_si512(s, m);
-    let sum = _mm512_add_epi64(_mm512_add_epi64(s, u), carry);
-    let carry = _mm512_srli_epi64::<63>(_mm512_or_si512(u, _mm512_andnot_si512(sum, s)));
-    (_mm512_or_si512(sum, _mm512_sub_epi64(s, u)), carry)
-}
-
-/// Eight words as a vector (the compiler makes it one load).
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-#[inline]
-fn vector(w: &[u64]) -> std::arch::x86_64::__m512i {
-    let w: [i64; LANES] = std::array::from_fn(|l| w[l] as i64);
-    std::arch::x86_64::_mm512_setr_epi64(w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7])
-}
-
-/// A vector as eight words (the compiler makes it one store).
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-#[inline]
-fn words(v: std::arch::x86_64::__m512i) -> [u64; LANES] {
-    use std::arch::x86_64::*;
-    let (low, high) = (_mm512_castsi512_si256(v), _mm512_extracti64x4_epi64::<1>(v));
-    [
-        _mm256_extract_epi64::<0>(low),
-        _mm256_extract_epi64::<1>(low),
-        _mm256_extract_epi64::<2>(low),
-        _mm256_extract_epi64::<3>(low),
-        _mm256_extract_epi64::<0>(high),
-        _mm256_extract_epi64::<1>(high),
-        _mm256_extract_epi64::<2>(high),
-        _mm256_extract_epi64::<3>(high),
-    ]
-    .map(|w| w as u64)
-}
-
 /// [`steps_generic`] compiled for 256-bit vectors: four lanes per operation.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
@@ -591,9 +418,41 @@ fn steps_avx2(
     steps_generic(bits, columns, texts, count)
 }
 
-/// `count` steps of every lane over the given words: lane `l` reads `texts[l]`.
+/// `count` steps of every lane over the given words: lane `l` reads `texts[l]`. Runs of
+/// up to three words keep their columns in local variables, which the compiler can hold
+/// in registers from the first step to the last (through memory, each step would wait
+/// for the previous one's stores).
 #[inline(always)]
 fn steps_generic(
+    bits: &[[u64; IDS]],
+    columns: &mut [[u64; LANES]],
+    texts: [&[u8]; LANES],
+    count: usize,
+) {
+    match columns.len() {
+        1 => steps_kept::<1>(bits, columns, texts, count),
+        2 => steps_kept::<2>(bits, columns, texts, count),
+        3 => steps_kept::<3>(bits, columns, texts, count),
+        _ => steps_in(bits, columns, texts, count),
+    }
+}
+
+/// [`steps_generic`] over exactly `N` words, held in local variables.
+#[inline(always)]
+fn steps_kept<const N: usize>(
+    bits: &[[u64; IDS]],
+    columns: &mut [[u64; LANES]],
+    texts: [&[u8]; LANES],
+    count: usize,
+) {
+    let mut held: [[u64; LANES]; N] = std::array::from_fn(|w| columns[w]);
+    steps_in(&bits[..N], &mut held, texts, count);
+    columns[..N].copy_from_slice(&held);
+}
+
+/// [`steps_generic`] on the columns where they are.
+#[inline(always)]
+fn steps_in(
     bits: &[[u64; IDS]],
     columns: &mut [[u64; LANES]],
     texts: [&[u8]; LANES],
@@ -667,13 +526,10 @@ mod tests {
     fn kernels() -> Vec<Kernel> {
         let mut kernels = vec![Kernel::Portable];
         #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("popcnt") {
-            if std::arch::is_x86_feature_detected!("avx2") {
-                kernels.push(Kernel::Avx2);
-            }
-            if std::arch::is_x86_feature_detected!("avx512f") {
-                kernels.push(Kernel::Avx512);
-            }
+        if std::arch::is_x86_feature_detected!("popcnt")
+            && std::arch::is_x86_feature_detected!("avx2")
+        {
+            kernels.push(Kernel::Avx2);
         }
         kernels
     }
@@ -707,7 +563,7 @@ mod tests {
             check_textbook(&x, &others)?;
         }
 
-        /// The same with more ids than the 512-bit kernel's table holds.
+        /// The same with more ids.
         #[test]
         fn lanes_agree_with_the_textbook_table_over_many_ids(
             x in "[a-v ]{0,200}",
@@ -792,7 +648,13 @@ mod tests {
             let (mine, theirs) = (dense(s.texts[0].len()), dense(s.texts[1].len()));
             let text = ids(&s.texts[1]);
             let their_marks = marks(&theirs);
-            let lane = |need| Lane { text: &text, marks: &their_marks, above, below, need };
+            let lane = |need| Lane {
+                text: &text,
+                marks: &their_marks,
+                above,
+                below,
+                need,
+            };
             let mut pattern = ClassPattern::new(&ids(&s.texts[0]));
             let free = pattern.lcs_lanes_banded(&mine, &[lane(0)])[0];
             let band = naive_banded_lcs(
