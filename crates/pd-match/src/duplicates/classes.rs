@@ -179,14 +179,21 @@ impl Projection {
 /// of the projection, not one more place in memory per class.
 const DENSE_IDS: usize = 16;
 
-/// `Σ_s min(count_x(s), count_y(s))` over the symbols `s` of class `c`.
-fn common_counts(x: &Projection, y: &Projection, c: usize) -> usize {
-    let dense: u32 = x.dense[c]
-        .iter()
-        .zip(&y.dense[c])
-        .map(|(&m, &n)| m.min(n))
-        .sum();
-    dense as usize + common_rare(&x.rare[c], &y.rare[c])
+/// Per class `c`, `Σ_s min(count_x(s), count_y(s))` over the symbols `s` of `c`. All
+/// classes in one go, so the arrays are compared as one.
+fn common_counts(x: &Projection, y: &Projection) -> [usize; CLASSES] {
+    std::array::from_fn(|c| {
+        let dense: u32 = x.dense[c]
+            .iter()
+            .zip(&y.dense[c])
+            .map(|(&m, &n)| m.min(n))
+            .sum();
+        let rare = match (x.rare[c].is_empty(), y.rare[c].is_empty()) {
+            (false, false) => common_rare(&x.rare[c], &y.rare[c]),
+            _ => 0,
+        };
+        dense as usize + rare
+    })
 }
 
 /// `Σ_s min(count_x(s), count_y(s))` over two count lists sorted by symbol.
@@ -243,8 +250,7 @@ impl<'a> ClassBound<'a> {
             .iter()
             .map(|&candidate| {
                 let other = &projections[candidate.other];
-                let upper: [usize; CLASSES] =
-                    std::array::from_fn(|c| common_counts(mine, other, c));
+                let upper = common_counts(mine, other);
                 (candidate, upper.iter().sum(), upper)
             })
             .filter(|&(candidate, bound, _)| bound >= candidate.need)
@@ -402,7 +408,7 @@ mod tests {
             let mut bound = ClassBound::new(&pa);
             proptest::prop_assert!(bound.may_reach(&pb, lcs));
             proptest::prop_assert!(bound.may_reach(&pb, lcs.saturating_sub(slack)));
-            let counts: usize = (0..CLASSES).map(|c| common_counts(&pa, &pb, c)).sum();
+            let counts: usize = common_counts(&pa, &pb).iter().sum();
             // The count bound, symbol by symbol.
             let occurrences =
                 |text: &[u32], symbol: u32| text.iter().filter(|&&t| t == symbol).count();
