@@ -419,7 +419,7 @@ fn steps_avx2(
 }
 
 /// `count` steps of every lane over the given words: lane `l` reads `texts[l]`. Runs of
-/// up to three words keep their columns in local variables, which the compiler can hold
+/// up to four words keep their columns in local variables, which the compiler can hold
 /// in registers from the first step to the last (through memory, each step would wait
 /// for the previous one's stores).
 #[inline(always)]
@@ -433,6 +433,7 @@ fn steps_generic(
         1 => steps_kept::<1>(bits, columns, texts, count),
         2 => steps_kept::<2>(bits, columns, texts, count),
         3 => steps_kept::<3>(bits, columns, texts, count),
+        4 => steps_kept::<4>(bits, columns, texts, count),
         _ => steps_in(bits, columns, texts, count),
     }
 }
