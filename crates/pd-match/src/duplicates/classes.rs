@@ -110,7 +110,8 @@ impl Partition {
             *count += 1;
             sizes[self.class_of[s as usize] as usize] += 1;
         }
-        // Kept for the whole search, a few bytes per character: no spare capacity.
+        // Kept for the whole search, a byte per character: no spare capacity. (The
+        // positions, four bytes a character, are kept only as marks.)
         let mut ids: [Vec<u8>; CLASSES] = std::array::from_fn(|c| Vec::with_capacity(sizes[c]));
         let mut positions: [Vec<u32>; CLASSES] =
             std::array::from_fn(|c| Vec::with_capacity(sizes[c]));
@@ -139,7 +140,6 @@ impl Partition {
             len: text.len(),
             ids,
             marks: positions.each_ref().map(|p| marks(p)),
-            positions,
             dense,
             rare,
             distinct,
@@ -153,9 +153,7 @@ pub(super) struct Projection {
     len: usize,
     /// Per class: its characters' class ids, in text order.
     ids: [Vec<u8>; CLASSES],
-    /// Per class: where each character of `ids` stands in the whole text.
-    positions: [Vec<u32>; CLASSES],
-    /// Per class: [`marks`] of `positions`, what a lane reads of them.
+    /// Per class: [`marks`] of where each character of `ids` stands in the whole text.
     marks: [Vec<u32>; CLASSES],
     /// Per class: how often each id below [`DENSE_IDS`] occurs.
     dense: [[u32; DENSE_IDS]; CLASSES],
@@ -302,7 +300,7 @@ impl<'a> ClassBound<'a> {
                         need: candidate.need.saturating_sub(bound - upper[c]),
                     }
                 }));
-                let lcs = pattern.lcs_lanes_banded(&mine.positions[c], &lanes);
+                let lcs = pattern.lcs_lanes_banded(&mine.marks[c], &lanes);
                 for (&i, lcs) in chunk.iter().zip(lcs) {
                     let (_, bound, upper) = &mut alive[i];
                     *bound = *bound - upper[c] + lcs.min(upper[c]);

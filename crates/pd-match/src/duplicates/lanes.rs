@@ -24,16 +24,18 @@
 //! segment, and finding it costs a few comparisons per lane and segment, nothing per step.
 //!
 //! **Marks, not positions.** Of a text's positions a lane is given only its *marks*: where
-//! every [`SEGMENT`]-th character stands, and the last one (see [`marks`]). That is all
-//! the band needs, taken on the safe side: the position of step `s` is at least the mark
-//! at or before it and at most the mark after it (or the last character's), so `lo` is
-//! taken no higher and `hi` no lower than the band's, and the lane is made active no
-//! later and stopped no sooner. A lane active where its band is empty, or computing words
+//! every [`SEGMENT`]-th character stands, and the last one (see [`marks`]); so is the
+//! pattern. That is all the band needs, taken on the safe side: a character's position is
+//! at least the mark at or before it and at most the mark after it (or the last
+//! character's), so `lo` is taken no higher and `hi` no lower than the band's (the
+//! pattern's positions are needed only at its words' first and last characters), and the
+//! lane is made active no later and stopped no sooner. A lane active where its band is empty, or computing words
 //! outside its band, only keeps matches the band would have deleted (below), and a
 //! longer activity only adds steps to the early exit's count. Segments start at
 //! multiples of [`SEGMENT`] unless a lane starts or stops inside one, so their first
-//! step's position is nearly always a mark itself. The marks take a [`SEGMENT`]-th of
-//! the positions' bytes: what a lane reads of a text it has not seen yet is mostly its ids.
+//! step's position is nearly always a mark itself, as are the pattern's words' first
+//! characters. The marks take a [`SEGMENT`]-th of the positions' bytes: what a lane reads
+//! of a text it has not seen yet is mostly its ids, and no text keeps its positions.
 //!
 //! Computing a lane's words outside its band, or skipping words, is the full computation
 //! on a match matrix with some matches deleted (why skipping is deleting is in
@@ -93,21 +95,21 @@ pub(super) struct Lane<'a> {
     pub need: usize,
 }
 
-impl Lane<'_> {
-    /// At most where character `i` of the text stands: the next mark, or the last.
-    fn at_most(&self, i: usize) -> usize {
-        self.marks[i.div_ceil(SEGMENT).min(self.marks.len() - 1)] as usize
-    }
+/// At most where character `i` of a text stands, from its [`marks`]: the next mark, or
+/// the last.
+fn at_most(marks: &[u32], i: usize) -> usize {
+    marks[i.div_ceil(SEGMENT).min(marks.len() - 1)] as usize
+}
 
-    /// At least where character `i` of the text stands: the mark at or before it.
-    fn at_least(&self, i: usize) -> usize {
-        self.marks[i / SEGMENT] as usize
-    }
+/// At least where character `i` of a text stands, from its [`marks`]: the mark at or
+/// before it.
+fn at_least(marks: &[u32], i: usize) -> usize {
+    marks[i / SEGMENT] as usize
 }
 
 /// Where every [`SEGMENT`]-th character (the 0th, the `SEGMENT`-th, …) stands, from
-/// `positions` (increasing), and then where the last one does: all a [`Lane`] needs to
-/// know of its text's positions.
+/// `positions` (increasing), and then where the last one does: all the lanes need to know
+/// of a text's positions, as a lane's text or as the pattern.
 pub(super) fn marks(positions: &[u32]) -> Vec<u32> {
     let mut marks: Vec<u32> = positions.iter().step_by(SEGMENT).copied().collect();
     marks.extend(positions.last());
@@ -176,7 +178,8 @@ impl ClassPattern {
     /// For each lane `l` (up to [`LANES`]), a number at least the LCS of the pattern and
     /// `lanes[l].text` over the matches of pattern character `i` with text character `j`
     /// for which `−below ≤ pos(i) − pos(j) ≤ above` (`pos` being where a character stands
-    /// in its whole text: `lanes[l].positions`, and `mine` for the pattern); when it is
+    /// in its whole text, known from [`marks`]: `lanes[l].marks`, and `mine` for the
+    /// pattern); when it is
     /// at least `lanes[l].need`, it is also at most the unrestricted LCS. See the module
     /// documentation.
     pub fn lcs_lanes_banded(&mut self, mine: &[u32], lanes: &[Lane]) -> [usize; LANES] {
@@ -185,13 +188,13 @@ impl ClassPattern {
 
     fn run(&mut self, mine: &[u32], lanes: &[Lane], kernel: Kernel) -> [usize; LANES] {
         assert!(lanes.len() <= LANES, "at most {LANES} texts at once");
+        let n = self.len;
         assert_eq!(
             mine.len(),
-            self.len,
-            "a position for every pattern character"
+            n.div_ceil(SEGMENT) + usize::from(n > 0),
+            "the pattern's marks"
         );
         let mut result = [0usize; LANES];
-        let n = self.len;
         if n == 0 {
             return result;
         }
@@ -207,7 +210,7 @@ impl ClassPattern {
                 len.div_ceil(SEGMENT) + usize::from(len > 0)
             );
             let above = (mine[0] as usize).saturating_sub(lane.above);
-            let below = (mine[n - 1] as usize).saturating_add(lane.below);
+            let below = (mine[mine.len() - 1] as usize).saturating_add(lane.below);
             // On the safe side, from the marks: started at the last mark before the
             // band's start, stopped at the first mark past its end. Usually the band
             // reaches both ends of the text: then no search.
@@ -298,14 +301,14 @@ impl ClassPattern {
                 }
                 live |= 1 << l;
                 // `lo / 64` at the segment's first step, `⌈hi / 64⌉` at its last.
-                let q = lane.at_least(s);
-                while let Some(&p) = mine.get(64 * lo_word[l] + 63)
-                    && (p as usize).saturating_add(lane.below) < q
+                let q = at_least(lane.marks, s);
+                while 64 * lo_word[l] + 63 < n
+                    && at_most(mine, 64 * lo_word[l] + 63).saturating_add(lane.below) < q
                 {
                     lo_word[l] += 1;
                 }
-                let q = lane.at_most(t - 1).saturating_add(lane.above);
-                while end_word[l] < words && mine[64 * end_word[l]] as usize <= q {
+                let q = at_most(lane.marks, t - 1).saturating_add(lane.above);
+                while end_word[l] < words && at_least(mine, 64 * end_word[l]) <= q {
                     end_word[l] += 1;
                 }
                 first = first.min(lo_word[l]);
@@ -520,7 +523,7 @@ mod tests {
                 need: 0,
             })
             .collect();
-        ClassPattern::new(&ids(pattern)).run(&dense(pattern.len()), &lanes, kernel)
+        ClassPattern::new(&ids(pattern)).run(&marks(&dense(pattern.len())), &lanes, kernel)
     }
 
     /// Every kernel the processor runs, the portable one included.
@@ -617,7 +620,7 @@ mod tests {
                 .collect();
             for kernel in kernels() {
                 let mut pattern = ClassPattern::new(&ids(&s.texts[0]));
-                let got = pattern.run(&mine, &lanes, kernel);
+                let got = pattern.run(&marks(&mine), &lanes, kernel);
                 for (l, lane) in lanes.iter().enumerate() {
                     let whole = naive_lcs(&s.texts[0], &s.texts[l + 1]);
                     let band = naive_banded_lcs(
@@ -657,7 +660,8 @@ mod tests {
                 need,
             };
             let mut pattern = ClassPattern::new(&ids(&s.texts[0]));
-            let free = pattern.lcs_lanes_banded(&mine, &[lane(0)])[0];
+            let my_marks = marks(&mine);
+            let free = pattern.lcs_lanes_banded(&my_marks, &[lane(0)])[0];
             let band = naive_banded_lcs(
                 (&s.texts[0], &mine),
                 (&s.texts[1], &theirs),
@@ -665,7 +669,7 @@ mod tests {
                 below,
             );
             let need = band.saturating_sub(short);
-            proptest::prop_assert_eq!(pattern.lcs_lanes_banded(&mine, &[lane(need)])[0], free);
+            proptest::prop_assert_eq!(pattern.lcs_lanes_banded(&my_marks, &[lane(need)])[0], free);
         }
     }
 
@@ -695,7 +699,7 @@ mod tests {
                 need: 400,
             },
         ];
-        let got = ClassPattern::new(&ids(&s.texts[0])).lcs_lanes_banded(&mine, &lanes);
+        let got = ClassPattern::new(&ids(&s.texts[0])).lcs_lanes_banded(&marks(&mine), &lanes);
         // Computed to the end, the first lane would report its LCS, 0.
         assert!(0 < got[0] && got[0] < 300, "{got:?}");
         assert_eq!(got[1], 400);
