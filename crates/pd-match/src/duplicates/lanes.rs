@@ -29,13 +29,14 @@
 //! at least the mark at or before it and at most the mark after it (or the last
 //! character's), so `lo` is taken no higher and `hi` no lower than the band's (the
 //! pattern's positions are needed only at its words' first and last characters), and the
-//! lane is made active no later and stopped no sooner. A lane active where its band is empty, or computing words
-//! outside its band, only keeps matches the band would have deleted (below), and a
-//! longer activity only adds steps to the early exit's count. Segments start at
-//! multiples of [`SEGMENT`] unless a lane starts or stops inside one, so their first
-//! step's position is nearly always a mark itself, as are the pattern's words' first
-//! characters. The marks take a [`SEGMENT`]-th of the positions' bytes: what a lane reads
-//! of a text it has not seen yet is mostly its ids, and no text keeps its positions.
+//! lane is made active no later and stopped no sooner. A lane active where its band is
+//! empty, or computing words outside its band, only keeps matches the band would have
+//! deleted (below), and a longer activity only adds steps to the early exit's count.
+//! Segments start at multiples of [`SEGMENT`] unless a lane starts or stops inside one,
+//! so their first step's position is nearly always a mark itself, as are the pattern's
+//! words' first characters. The marks take a [`SEGMENT`]-th of the positions' bytes: what
+//! a lane reads of a text it has not seen yet is mostly its ids, and no text keeps its
+//! positions.
 //!
 //! Computing a lane's words outside its band, or skipping words, is the full computation
 //! on a match matrix with some matches deleted (why skipping is deleting is in
@@ -179,9 +180,8 @@ impl ClassPattern {
     /// `lanes[l].text` over the matches of pattern character `i` with text character `j`
     /// for which `−below ≤ pos(i) − pos(j) ≤ above` (`pos` being where a character stands
     /// in its whole text, known from [`marks`]: `lanes[l].marks`, and `mine` for the
-    /// pattern); when it is
-    /// at least `lanes[l].need`, it is also at most the unrestricted LCS. See the module
-    /// documentation.
+    /// pattern); when it is at least `lanes[l].need`, it is also at most the unrestricted
+    /// LCS. See the module documentation.
     pub fn lcs_lanes_banded(&mut self, mine: &[u32], lanes: &[Lane]) -> [usize; LANES] {
         self.run(mine, lanes, Kernel::detect())
     }
@@ -511,10 +511,10 @@ mod tests {
 
     /// Every lane unbanded and without a need, through the given kernel.
     fn lcs_lanes(pattern: &[u32], others: &[Vec<u8>], kernel: Kernel) -> [usize; LANES] {
-        let positions: Vec<Vec<u32>> = others.iter().map(|t| marks(&dense(t.len()))).collect();
+        let their_marks: Vec<Vec<u32>> = others.iter().map(|t| marks(&dense(t.len()))).collect();
         let lanes: Vec<Lane> = others
             .iter()
-            .zip(&positions)
+            .zip(&their_marks)
             .map(|(text, marks)| Lane {
                 text,
                 marks,
