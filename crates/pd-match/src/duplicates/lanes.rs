@@ -14,15 +14,29 @@
 //! texts). At text position `q` the band holds the pattern characters from the `lo`-th,
 //! `lo` counting those before `q − below`, to the `hi`-th, `hi` counting those at or
 //! before `q + above`; both only grow with `q`. A lane is *active* from the step at which
-//! `hi` first exceeds zero to the one at which `lo` reaches the pattern's length (two
-//! binary searches over the text's positions); outside that its band is empty and it
-//! reads [`NO_MATCH`]. The steps are run in segments of at most [`SEGMENT`], split where a
-//! lane starts or stops; over a segment every active lane computes the same words: from
-//! the lowest `lo / 64` any of them has at the segment's first step to the highest
-//! `⌈hi / 64⌉` any of them has at its last step, or reached before (the end never
-//! shrinks, so the words above it are still all ones). As `lo` and `hi` only grow, that
-//! covers every active lane's band at every step of the segment, and finding it costs a
-//! few comparisons per lane and segment, nothing per step.
+//! `hi` first exceeds zero to the one at which `lo` reaches the pattern's length, or
+//! longer; outside that its band is empty and it reads [`NO_MATCH`]. The steps are run in
+//! segments of at most [`SEGMENT`], split where a lane starts or stops; over a segment
+//! every active lane computes the same words: from the lowest `lo / 64` any of them has at
+//! the segment's first step to the highest `⌈hi / 64⌉` any of them has at its last step,
+//! or reached before (the end never shrinks, so the words above it are still all ones).
+//! As `lo` and `hi` only grow, that covers every active lane's band at every step of the
+//! segment, and finding it costs a few comparisons per lane and segment, nothing per step.
+//!
+//! **Marks, not positions.** Of a text's positions a lane is given only its *marks*: where
+//! every [`SEGMENT`]-th character stands, and the last one (see [`marks`]); so is the
+//! pattern. That is all the band needs, taken on the safe side: a character's position is
+//! at least the mark at or before it and at most the mark after it (or the last
+//! character's), so `lo` is taken no higher and `hi` no lower than the band's (the
+//! pattern's positions are needed only at its words' first and last characters), and the
+//! lane is made active no later and stopped no sooner. A lane active where its band is
+//! empty, or computing words outside its band, only keeps matches the band would have
+//! deleted (below), and a longer activity only adds steps to the early exit's count.
+//! Segments start at multiples of [`SEGMENT`] unless a lane starts or stops inside one,
+//! so their first step's position is nearly always a mark itself, as are the pattern's
+//! words' first characters. The marks take a [`SEGMENT`]-th of the positions' bytes: what
+//! a lane reads of a text it has not seen yet is mostly its ids, and no text keeps its
+//! positions.
 //!
 //! Computing a lane's words outside its band, or skipping words, is the full computation
 //! on a match matrix with some matches deleted (why skipping is deleting is in
@@ -33,14 +47,15 @@
 //!
 //! **Giving up early.** That computed LCS grows by at most one per step, and not at all
 //! at inactive steps (a column without matches keeps its value). So after step `j` a lane
-//! ends with at most `ℓ_j + r_j`: what its column holds now plus its active steps left.
+//! ends with at most `ℓ_j + r_j`: what its column holds now plus its active steps left
+//! (however long its activity was taken to be).
 //! Every [`SEGMENT`] steps (and before the first) each lane with a need is checked;
 //! once `ℓ_j + r_j` is below the need, the lane stops and reports that sum, which is below
 //! the need and still at least the LCS over its band. When no lane has anything left to
 //! compute, the whole comparison stops.
 
-/// How many texts [`ClassPattern::lcs_lanes_banded`] compares at once: a 512-bit vector
-/// of words.
+/// How many texts [`ClassPattern::lcs_lanes_banded`] compares at once: eight words, two
+/// 256-bit vectors.
 pub(super) const LANES: usize = 8;
 
 /// Ids a class can have: one byte.
@@ -52,8 +67,9 @@ pub(super) const NO_MATCH: u8 = u8::MAX;
 /// How many steps lanes run between updates of their bands' words and checks of whether
 /// they can still reach their need. Shorter computes fewer words outside the bands and
 /// gives up sooner, but costs more in updates and checks (a check counts the zeros of
-/// every lane's column).
-const SEGMENT: usize = 32;
+/// every lane's column). 64 measured best on the generated corpus (`cargo xtask bench
+/// duplicates`); 32, 96 and 128 took more time.
+const SEGMENT: usize = 64;
 
 /// A pattern text of class ids, and the lanes' columns compared with it.
 pub(super) struct ClassPattern {
@@ -70,8 +86,8 @@ pub(super) struct ClassPattern {
 pub(super) struct Lane<'a> {
     /// Class ids, none of them [`NO_MATCH`].
     pub text: &'a [u8],
-    /// Where each character of `text` stands in its whole text, increasing.
-    pub positions: &'a [u32],
+    /// [`marks`] of where the characters of `text` stand in its whole text.
+    pub marks: &'a [u32],
     /// How far a matched pattern character may stand after (`above`) or before
     /// (`below`) the text character it matches; `usize::MAX` for both: no band.
     pub above: usize,
@@ -80,28 +96,47 @@ pub(super) struct Lane<'a> {
     pub need: usize,
 }
 
+/// At most where character `i` of a text stands, from its [`marks`]: the next mark, or
+/// the last.
+fn at_most(marks: &[u32], i: usize) -> usize {
+    marks[i.div_ceil(SEGMENT).min(marks.len() - 1)] as usize
+}
+
+/// At least where character `i` of a text stands, from its [`marks`]: the mark at or
+/// before it.
+fn at_least(marks: &[u32], i: usize) -> usize {
+    marks[i / SEGMENT] as usize
+}
+
+/// Where every [`SEGMENT`]-th character (the 0th, the `SEGMENT`-th, …) stands, from
+/// `positions` (increasing), and then where the last one does: all the lanes need to know
+/// of a text's positions, as a lane's text or as the pattern.
+pub(super) fn marks(positions: &[u32]) -> Vec<u32> {
+    let mut marks: Vec<u32> = positions.iter().step_by(SEGMENT).copied().collect();
+    marks.extend(positions.last());
+    marks
+}
+
 /// Which compilation of the lanes' inner loop runs.
 #[derive(Clone, Copy)]
 enum Kernel {
-    #[cfg(target_arch = "x86_64")]
-    Avx512,
     #[cfg(target_arch = "x86_64")]
     Avx2,
     Portable,
 }
 
 impl Kernel {
-    /// The widest the processor runs; the vector ones also count bits with one
-    /// instruction (every processor with those vectors has it).
+    /// 256-bit vectors where the processor has them (and then it also counts bits with
+    /// one instruction). 512-bit vectors measured no faster: fetching the eight lanes'
+    /// match words costs the same, with eight loads, a gather instruction (slower) or a
+    /// permute of the first sixteen ids' words, and with the columns held in registers
+    /// the steps wait mostly on the texts' ids coming from memory.
     fn detect() -> Kernel {
         #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("popcnt") {
-            if std::arch::is_x86_feature_detected!("avx512f") {
-                return Kernel::Avx512;
-            }
-            if std::arch::is_x86_feature_detected!("avx2") {
-                return Kernel::Avx2;
-            }
+        if std::arch::is_x86_feature_detected!("popcnt")
+            && std::arch::is_x86_feature_detected!("avx2")
+        {
+            return Kernel::Avx2;
         }
         Kernel::Portable
     }
@@ -144,22 +179,22 @@ impl ClassPattern {
     /// For each lane `l` (up to [`LANES`]), a number at least the LCS of the pattern and
     /// `lanes[l].text` over the matches of pattern character `i` with text character `j`
     /// for which `−below ≤ pos(i) − pos(j) ≤ above` (`pos` being where a character stands
-    /// in its whole text: `lanes[l].positions`, and `mine` for the pattern); when it is
-    /// at least `lanes[l].need`, it is also at most the unrestricted LCS. See the module
-    /// documentation.
+    /// in its whole text, known from [`marks`]: `lanes[l].marks`, and `mine` for the
+    /// pattern); when it is at least `lanes[l].need`, it is also at most the unrestricted
+    /// LCS. See the module documentation.
     pub fn lcs_lanes_banded(&mut self, mine: &[u32], lanes: &[Lane]) -> [usize; LANES] {
         self.run(mine, lanes, Kernel::detect())
     }
 
     fn run(&mut self, mine: &[u32], lanes: &[Lane], kernel: Kernel) -> [usize; LANES] {
         assert!(lanes.len() <= LANES, "at most {LANES} texts at once");
+        let n = self.len;
         assert_eq!(
             mine.len(),
-            self.len,
-            "a position for every pattern character"
+            n.div_ceil(SEGMENT) + usize::from(n > 0),
+            "the pattern's marks"
         );
         let mut result = [0usize; LANES];
-        let n = self.len;
         if n == 0 {
             return result;
         }
@@ -169,11 +204,32 @@ impl ClassPattern {
         // `n − 1` stands before `q − below`).
         let mut activity = [Activity::default(); LANES];
         for (a, lane) in activity.iter_mut().zip(lanes) {
-            assert_eq!(lane.text.len(), lane.positions.len());
+            let len = lane.text.len();
+            assert_eq!(
+                lane.marks.len(),
+                len.div_ceil(SEGMENT) + usize::from(len > 0)
+            );
             let above = (mine[0] as usize).saturating_sub(lane.above);
-            let below = (mine[n - 1] as usize).saturating_add(lane.below);
-            a.start = lane.positions.partition_point(|&p| (p as usize) < above);
-            a.stop = lane.positions.partition_point(|&p| p as usize <= below);
+            let below = (mine[mine.len() - 1] as usize).saturating_add(lane.below);
+            // On the safe side, from the marks: started at the last mark before the
+            // band's start, stopped at the first mark past its end. Usually the band
+            // reaches both ends of the text: then no search.
+            let sampled = &lane.marks[..len.div_ceil(SEGMENT)];
+            a.start = match above {
+                0 => 0,
+                _ => {
+                    SEGMENT
+                        * sampled
+                            .partition_point(|&p| (p as usize) < above)
+                            .saturating_sub(1)
+                }
+            };
+            a.stop = match lane.marks.last() {
+                Some(&p) if p as usize > below => {
+                    (SEGMENT * sampled.partition_point(|&p| p as usize <= below)).min(len)
+                }
+                _ => len,
+            };
         }
         // Where segments must be split: where a lane starts or stops (and a stop after
         // the last).
@@ -245,14 +301,14 @@ impl ClassPattern {
                 }
                 live |= 1 << l;
                 // `lo / 64` at the segment's first step, `⌈hi / 64⌉` at its last.
-                let q = lane.positions[s] as usize;
-                while let Some(&p) = mine.get(64 * lo_word[l] + 63)
-                    && (p as usize).saturating_add(lane.below) < q
+                let q = at_least(lane.marks, s);
+                while 64 * lo_word[l] + 63 < n
+                    && at_most(mine, 64 * lo_word[l] + 63).saturating_add(lane.below) < q
                 {
                     lo_word[l] += 1;
                 }
-                let q = (lane.positions[t - 1] as usize).saturating_add(lane.above);
-                while end_word[l] < words && mine[64 * end_word[l]] as usize <= q {
+                let q = at_most(lane.marks, t - 1).saturating_add(lane.above);
+                while end_word[l] < words && at_least(mine, 64 * end_word[l]) <= q {
                     end_word[l] += 1;
                 }
                 first = first.min(lo_word[l]);
@@ -307,9 +363,6 @@ impl ClassPattern {
         match kernel {
             // SAFETY: `Kernel::detect` chose it: the processor has the feature.
             #[cfg(target_arch = "x86_64")]
-            Kernel::Avx512 => unsafe { steps_avx512(bits, columns, texts, count) },
-            // SAFETY: as above.
-            #[cfg(target_arch = "x86_64")]
             Kernel::Avx2 => unsafe { steps_avx2(bits, columns, texts, count) },
             Kernel::Portable => steps_generic(bits, columns, texts, count),
         }
@@ -326,7 +379,7 @@ impl ClassPattern {
         match kernel {
             // SAFETY: `Kernel::detect` chose it: the processor has the feature.
             #[cfg(target_arch = "x86_64")]
-            Kernel::Avx512 | Kernel::Avx2 => unsafe { zeros_popcnt(columns, tail) },
+            Kernel::Avx2 => unsafe { zeros_popcnt(columns, tail) },
             Kernel::Portable => zeros_generic(columns, tail),
         }
     }
@@ -356,20 +409,6 @@ fn zeros_generic(columns: &[[u64; LANES]], tail: Option<([u64; LANES], u64)>) ->
     zeros.map(|z| z as usize)
 }
 
-/// [`steps_generic`] compiled for 512-bit vectors: the eight lanes' arithmetic becomes one
-/// vector operation each. (Fetching the match words with a gather instruction instead of
-/// eight loads measured twice as slow here.)
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-fn steps_avx512(
-    bits: &[[u64; IDS]],
-    columns: &mut [[u64; LANES]],
-    texts: [&[u8]; LANES],
-    count: usize,
-) {
-    steps_generic(bits, columns, texts, count)
-}
-
 /// [`steps_generic`] compiled for 256-bit vectors: four lanes per operation.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
@@ -382,9 +421,42 @@ fn steps_avx2(
     steps_generic(bits, columns, texts, count)
 }
 
-/// `count` steps of every lane over the given words: lane `l` reads `texts[l]`.
+/// `count` steps of every lane over the given words: lane `l` reads `texts[l]`. Runs of
+/// up to four words keep their columns in local variables, which the compiler can hold
+/// in registers from the first step to the last (through memory, each step would wait
+/// for the previous one's stores).
 #[inline(always)]
 fn steps_generic(
+    bits: &[[u64; IDS]],
+    columns: &mut [[u64; LANES]],
+    texts: [&[u8]; LANES],
+    count: usize,
+) {
+    match columns.len() {
+        1 => steps_kept::<1>(bits, columns, texts, count),
+        2 => steps_kept::<2>(bits, columns, texts, count),
+        3 => steps_kept::<3>(bits, columns, texts, count),
+        4 => steps_kept::<4>(bits, columns, texts, count),
+        _ => steps_in(bits, columns, texts, count),
+    }
+}
+
+/// [`steps_generic`] over exactly `N` words, held in local variables.
+#[inline(always)]
+fn steps_kept<const N: usize>(
+    bits: &[[u64; IDS]],
+    columns: &mut [[u64; LANES]],
+    texts: [&[u8]; LANES],
+    count: usize,
+) {
+    let mut held: [[u64; LANES]; N] = std::array::from_fn(|w| columns[w]);
+    steps_in(&bits[..N], &mut held, texts, count);
+    columns[..N].copy_from_slice(&held);
+}
+
+/// [`steps_generic`] on the columns where they are.
+#[inline(always)]
+fn steps_in(
     bits: &[[u64; IDS]],
     columns: &mut [[u64; LANES]],
     texts: [&[u8]; LANES],
@@ -439,41 +511,69 @@ mod tests {
 
     /// Every lane unbanded and without a need, through the given kernel.
     fn lcs_lanes(pattern: &[u32], others: &[Vec<u8>], kernel: Kernel) -> [usize; LANES] {
-        let positions: Vec<Vec<u32>> = others.iter().map(|t| dense(t.len())).collect();
+        let their_marks: Vec<Vec<u32>> = others.iter().map(|t| marks(&dense(t.len()))).collect();
         let lanes: Vec<Lane> = others
             .iter()
-            .zip(&positions)
-            .map(|(text, positions)| Lane {
+            .zip(&their_marks)
+            .map(|(text, marks)| Lane {
                 text,
-                positions,
+                marks,
                 above: usize::MAX,
                 below: usize::MAX,
                 need: 0,
             })
             .collect();
-        ClassPattern::new(&ids(pattern)).run(&dense(pattern.len()), &lanes, kernel)
+        ClassPattern::new(&ids(pattern)).run(&marks(&dense(pattern.len())), &lanes, kernel)
+    }
+
+    /// Every kernel the processor runs, the portable one included.
+    fn kernels() -> Vec<Kernel> {
+        let mut kernels = vec![Kernel::Portable];
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("popcnt")
+            && std::arch::is_x86_feature_detected!("avx2")
+        {
+            kernels.push(Kernel::Avx2);
+        }
+        kernels
+    }
+
+    /// Each kernel's lanes, unbanded, against the textbook table.
+    fn check_textbook(
+        x: &str,
+        others: &[String],
+    ) -> Result<(), proptest::test_runner::TestCaseError> {
+        let mut all = vec![x];
+        all.extend(others.iter().map(String::as_str));
+        let s = symbols(&all);
+        let texts: Vec<Vec<u8>> = s.texts[1..].iter().map(|t| ids(t)).collect();
+        for kernel in kernels() {
+            let got = lcs_lanes(&s.texts[0], &texts, kernel);
+            for (l, t) in s.texts[1..].iter().enumerate() {
+                proptest::prop_assert_eq!(got[l], naive_lcs(&s.texts[0], t));
+            }
+        }
+        Ok(())
     }
 
     proptest::proptest! {
-        /// Texts of different lengths side by side get each their own LCS.
+        /// Texts of different lengths side by side get each their own LCS; patterns of
+        /// up to seven words, so columns held in registers and columns in memory.
         #[test]
         fn lanes_agree_with_the_textbook_table(
-            x in "[abcd ]{0,150}",
+            x in "[abcd ]{0,400}",
             others in proptest::collection::vec("[abcde ]{0,200}", 0..=LANES),
         ) {
-            let mut all = vec![x.as_str()];
-            all.extend(others.iter().map(String::as_str));
-            let s = symbols(&all);
-            let texts: Vec<Vec<u8>> = s.texts[1..].iter().map(|t| ids(t)).collect();
-            // The dispatching entry point (wide vectors where the processor has them) and
-            // the portable loop, each on its own.
-            let got = lcs_lanes(&s.texts[0], &texts, Kernel::detect());
-            let portable = lcs_lanes(&s.texts[0], &texts, Kernel::Portable);
-            for (l, t) in s.texts[1..].iter().enumerate() {
-                let want = naive_lcs(&s.texts[0], t);
-                proptest::prop_assert_eq!(got[l], want);
-                proptest::prop_assert_eq!(portable[l], want);
-            }
+            check_textbook(&x, &others)?;
+        }
+
+        /// The same with more ids.
+        #[test]
+        fn lanes_agree_with_the_textbook_table_over_many_ids(
+            x in "[a-v ]{0,200}",
+            others in proptest::collection::vec("[a-x ]{0,200}", 0..=LANES),
+        ) {
+            check_textbook(&x, &others)?;
         }
 
         /// Each banded lane lies between the LCS over its band's matches and the
@@ -505,26 +605,27 @@ mod tests {
             let mine = positions(s.texts[0].len(), 0);
             let theirs: Vec<Vec<u32>> =
                 (1..all.len()).map(|t| positions(s.texts[t].len(), 7 * t)).collect();
+            let their_marks: Vec<Vec<u32>> = theirs.iter().map(|p| marks(p)).collect();
             let texts: Vec<Vec<u8>> = s.texts[1..].iter().map(|t| ids(t)).collect();
             let lanes: Vec<Lane> = others
                 .iter()
                 .enumerate()
                 .map(|(l, o)| Lane {
                     text: &texts[l],
-                    positions: &theirs[l],
+                    marks: &their_marks[l],
                     above: o.1,
                     below: o.2,
                     need: o.3,
                 })
                 .collect();
-            for kernel in [Kernel::detect(), Kernel::Portable] {
+            for kernel in kernels() {
                 let mut pattern = ClassPattern::new(&ids(&s.texts[0]));
-                let got = pattern.run(&mine, &lanes, kernel);
+                let got = pattern.run(&marks(&mine), &lanes, kernel);
                 for (l, lane) in lanes.iter().enumerate() {
                     let whole = naive_lcs(&s.texts[0], &s.texts[l + 1]);
                     let band = naive_banded_lcs(
                         (&s.texts[0], &mine),
-                        (&s.texts[l + 1], lane.positions),
+                        (&s.texts[l + 1], &theirs[l]),
                         lane.above,
                         lane.below,
                     );
@@ -550,9 +651,17 @@ mod tests {
             let s = symbols(&[&x, &y]);
             let (mine, theirs) = (dense(s.texts[0].len()), dense(s.texts[1].len()));
             let text = ids(&s.texts[1]);
-            let lane = |need| Lane { text: &text, positions: &theirs, above, below, need };
+            let their_marks = marks(&theirs);
+            let lane = |need| Lane {
+                text: &text,
+                marks: &their_marks,
+                above,
+                below,
+                need,
+            };
             let mut pattern = ClassPattern::new(&ids(&s.texts[0]));
-            let free = pattern.lcs_lanes_banded(&mine, &[lane(0)])[0];
+            let my_marks = marks(&mine);
+            let free = pattern.lcs_lanes_banded(&my_marks, &[lane(0)])[0];
             let band = naive_banded_lcs(
                 (&s.texts[0], &mine),
                 (&s.texts[1], &theirs),
@@ -560,7 +669,7 @@ mod tests {
                 below,
             );
             let need = band.saturating_sub(short);
-            proptest::prop_assert_eq!(pattern.lcs_lanes_banded(&mine, &[lane(need)])[0], free);
+            proptest::prop_assert_eq!(pattern.lcs_lanes_banded(&my_marks, &[lane(need)])[0], free);
         }
     }
 
@@ -572,25 +681,25 @@ mod tests {
         let x: String = "ab".repeat(200);
         let y: String = "cd".repeat(200);
         let s = symbols(&[&x, &y, &x]);
-        let (mine, theirs) = (dense(400), dense(400));
+        let (mine, their_marks) = (dense(400), marks(&dense(400)));
         let (other, same) = (ids(&s.texts[1]), ids(&s.texts[2]));
         let lanes = [
             Lane {
                 text: &other,
-                positions: &theirs,
+                marks: &their_marks,
                 above: usize::MAX,
                 below: usize::MAX,
                 need: 300,
             },
             Lane {
                 text: &same,
-                positions: &theirs,
+                marks: &their_marks,
                 above: usize::MAX,
                 below: usize::MAX,
                 need: 400,
             },
         ];
-        let got = ClassPattern::new(&ids(&s.texts[0])).lcs_lanes_banded(&mine, &lanes);
+        let got = ClassPattern::new(&ids(&s.texts[0])).lcs_lanes_banded(&marks(&mine), &lanes);
         // Computed to the end, the first lane would report its LCS, 0.
         assert!(0 < got[0] && got[0] < 300, "{got:?}");
         assert_eq!(got[1], 400);
