@@ -193,6 +193,26 @@ pub(crate) fn check_relative(relative: &str) -> Result<()> {
     Ok(())
 }
 
+/// Calls `each` with every file (and symlink) below `root`, relative to it.
+pub(crate) fn walk_files(root: &Path, each: &mut impl FnMut(&Path) -> Result<()>) -> Result<()> {
+    fn walk(root: &Path, dir: &Path, each: &mut impl FnMut(&Path) -> Result<()>) -> Result<()> {
+        for entry in fs::read_dir(dir).map_err(|e| Error::io("cannot list", dir, e))? {
+            let entry = entry.map_err(|e| Error::io("cannot list", dir, e))?;
+            let path = entry.path();
+            let ty = entry
+                .file_type()
+                .map_err(|e| Error::io("cannot read", &path, e))?;
+            if ty.is_dir() {
+                walk(root, &path, each)?;
+            } else if let Ok(rel) = path.strip_prefix(root) {
+                each(rel)?;
+            }
+        }
+        Ok(())
+    }
+    walk(root, root, each)
+}
+
 fn is_zip(path: &Path) -> Result<bool> {
     let mut magic = [0u8; 4];
     let mut file = File::open(path).map_err(|e| Error::io("cannot open", path, e))?;

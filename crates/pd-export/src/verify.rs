@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::manifest::{METADATA_FILE, VERSION_FILE, models, read_records};
-use crate::source::{ExportSource, SourceKind, ZipLimits};
+use crate::source::{ExportSource, SourceKind, ZipLimits, walk_files};
 use crate::{Error, Result};
 
 /// How to verify.
@@ -223,7 +223,10 @@ pub fn verify_with(
         }
     }
     let mut present = Vec::new();
-    walk(export.root(), export.root(), &mut present)?;
+    walk_files(export.root(), &mut |rel| {
+        present.push(normalise(&rel.to_string_lossy()));
+        Ok(())
+    })?;
     // What an interrupted export left: its temporary files, and the files it had renamed
     // into place before it was stopped (listed in its commit journal).
     let journal = export.root().join(crate::export::sink::COMMIT_JOURNAL);
@@ -248,20 +251,4 @@ pub fn verify_with(
     report.extra.sort();
     report.interrupted_export.sort();
     Ok(report)
-}
-
-/// Every file (and symlink) below `dir`, as `/`-separated paths relative to `root`.
-fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) -> Result<()> {
-    for entry in std::fs::read_dir(dir).map_err(|e| Error::io("cannot list", dir, e))? {
-        let entry = entry.map_err(|e| Error::io("cannot list", dir, e))?;
-        let ty = entry
-            .file_type()
-            .map_err(|e| Error::io("cannot read", entry.path(), e))?;
-        if ty.is_dir() {
-            walk(root, &entry.path(), out)?;
-        } else if let Ok(rel) = entry.path().strip_prefix(root) {
-            out.push(normalise(&rel.to_string_lossy()));
-        }
-    }
-    Ok(())
 }

@@ -11,6 +11,7 @@ use serde::Serialize;
 use super::{BackupHeader, BackupLimits, HEADER_FILE, archive};
 use crate::export::sink::{CHECKSUMS_FILE, FileSum, for_each_checksum, path_key};
 use crate::import::{ImportOptions, ImportReport, import};
+use crate::source::walk_files;
 use crate::{Error, Result};
 
 /// Staging folders of restores start with this (in the data folder).
@@ -63,23 +64,6 @@ fn remove_stale_staging(data_dir: &Path) {
 
 /// How many members are hashed together.
 const CHECK_BATCH: usize = 256;
-
-/// Calls `each` with every file below `dir`, `/`-separated and relative to `root`.
-fn walk(root: &Path, dir: &Path, each: &mut impl FnMut(String) -> Result<()>) -> Result<()> {
-    for entry in std::fs::read_dir(dir).map_err(|e| Error::io("cannot list", dir, e))? {
-        let entry = entry.map_err(|e| Error::io("cannot list", dir, e))?;
-        let path = entry.path();
-        let ty = entry
-            .file_type()
-            .map_err(|e| Error::io("cannot read", &path, e))?;
-        if ty.is_dir() {
-            walk(root, &path, each)?;
-        } else if let Ok(rel) = path.strip_prefix(root) {
-            each(rel.to_string_lossy().replace('\\', "/"))?;
-        }
-    }
-    Ok(())
-}
 
 /// Checks every unpacked member against `pd-checksums.json`: each listed, present, of
 /// its size and SHA-256, and nothing else there. The list is read as a stream and the
@@ -137,7 +121,8 @@ pub(crate) fn check_members(archive: &Path, root: &Path) -> Result<(usize, u64)>
     .map_err(|e| refuse(format!("its {CHECKSUMS_FILE} is malformed: {e}")))?;
     read?;
     check(&mut batch)?;
-    walk(root, root, &mut |rel| {
+    walk_files(root, &mut |rel| {
+        let rel = rel.to_string_lossy().replace('\\', "/");
         if rel == HEADER_FILE || rel == CHECKSUMS_FILE || listed.contains(&path_key(&rel)) {
             return Ok(());
         }
