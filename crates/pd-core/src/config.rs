@@ -62,7 +62,8 @@ pub struct OcrConfig {
     /// wide as an A4 page.
     pub image_dpi: Option<u32>,
     /// `PD_OCR_BILEVEL`: pages are thresholded to black and white (Otsu) before
-    /// Tesseract reads them, which saves it work; default on. Off, it reads grey pages.
+    /// Tesseract reads them, which saves it a little work but costs words (its
+    /// recognition reads grey lines better); default off: it reads grey pages.
     pub bilevel: bool,
     /// `PD_OCR_INVERTED_TEXT`: Tesseract also tries lines inverted (light text on dark
     /// bands), its own default but slower; default off.
@@ -81,7 +82,7 @@ impl Default for OcrConfig {
             mode: OcrMode::Skip,
             dpi: 300,
             image_dpi: None,
-            bilevel: true,
+            bilevel: false,
             inverted_text: false,
             library: true,
         }

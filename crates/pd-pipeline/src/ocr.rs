@@ -8,11 +8,14 @@
 //! documents. Where the library cannot be opened, or with `PD_OCR_LIBRARY=false`, the
 //! Debian `tesseract` program reads them as a subprocess instead: the pages go in on
 //! standard input as one uncompressed multi-page TIFF and the TSV report comes back on
-//! standard output; both read the same words. Either way each page is thresholded to
-//! black and white first (Otsu's method, as Tesseract would; `PD_OCR_BILEVEL`),
-//! Tesseract runs on one thread (`OMP_THREAD_LIMIT=1` for the program) and without its
-//! inverted-text pass (`PD_OCR_INVERTED_TEXT`), and as many pages are read in parallel
-//! as there are cores ([`ocr_pages`]). The `tesseract` program is needed in both cases:
+//! standard output; both read the same words. Either way Tesseract gets only the part
+//! of each page with ink on it, with a quarter inch of white around (its layout analysis
+//! costs time for every pixel, blank ones too; word boxes are moved back onto the
+//! page), grey as it is or, with `PD_OCR_BILEVEL`, thresholded to black and white first
+//! (Otsu's method, as Tesseract would: a little faster, fewer words); it runs on one
+//! thread (`OMP_THREAD_LIMIT=1` for the program) and without its inverted-text pass
+//! (`PD_OCR_INVERTED_TEXT`), and as many pages are read in parallel as there are cores,
+//! the heaviest waiting page first ([`ocr_pages`]). The `tesseract` program is needed in both cases:
 //! its language list is what the configured languages are checked against
 //! (one `tesseract --list-langs` per process).
 //!
@@ -46,8 +49,8 @@ mod tesseract;
 mod tsv;
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Mutex, PoisonError, mpsc};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 
 use image::DynamicImage;
 use serde::Serialize;
@@ -111,6 +114,18 @@ pub struct OcrWord {
 pub struct OcrText {
     pub text: String,
     pub words: Vec<OcrWord>,
+}
+
+impl OcrText {
+    /// The same words with their boxes moved right by `left` and down by `top` pixels:
+    /// from the cropped image Tesseract read to the page it was cut from.
+    fn moved_by(mut self, (left, top): (u32, u32)) -> OcrText {
+        for word in &mut self.words {
+            word.left += left;
+            word.top += top;
+        }
+        self
+    }
 }
 
 /// One page that went through OCR, with what an archive writer needs: the image (when
@@ -200,11 +215,12 @@ pub fn default_jobs() -> usize {
 /// OCRs page images as they come, `jobs` at a time (at least 1), and returns the pages
 /// in the order of their indexes. `pages` is pulled on the calling thread (it may
 /// render or decode, work that cannot run in parallel), a few pages ahead of the
-/// readers. A reader that becomes free takes the next page and reads it with its
-/// library engine, whose languages stay loaded; with the program instead, it takes its
-/// share of the pages waiting (up to eight) and reads them in one run, which loads the
-/// language model once for all of them. With `keep_images`, every [`OcrPage`] keeps
-/// its image.
+/// readers. A reader that becomes free takes the heaviest page waiting (the one with
+/// the most dark pixels, so that no long page is left for the end while the other
+/// readers idle) and reads it with its library engine, whose languages stay loaded;
+/// with the program instead, it takes its share of the pages waiting (up to eight,
+/// heaviest first) and reads them in one run, which loads the language model once for
+/// all of them. With `keep_images`, every [`OcrPage`] keeps its image.
 ///
 /// The first error stops the work: one from `pages` is returned as is, an OCR error
 /// converted with `From`.
@@ -228,31 +244,12 @@ where
     let failed = AtomicBool::new(false);
     let first_error: Mutex<Option<OcrError>> = Mutex::new(None);
     let done: Mutex<Vec<OcrPage>> = Mutex::new(Vec::new());
-    let (sender, receiver) = mpsc::sync_channel::<PageImage>(jobs * MAX_BATCH / 2);
-    let receiver = Mutex::new(receiver);
-    // Pages sent and not yet taken by a reader.
-    let waiting = AtomicUsize::new(0);
+    let waiting = Waiting::new(jobs * MAX_BATCH / 2);
 
     let produced = std::thread::scope(|scope| {
         for _ in 0..jobs {
             scope.spawn(|| {
-                loop {
-                    let batch = {
-                        let receiver = receiver.lock().unwrap_or_else(PoisonError::into_inner);
-                        let Ok(first) = receiver.recv() else { break };
-                        // This reader's share of what waits, so that the readers end
-                        // together.
-                        let share = waiting.load(Ordering::Relaxed).div_ceil(jobs);
-                        let mut batch = vec![first];
-                        while batch.len() < share.clamp(1, max_batch) {
-                            match receiver.try_recv() {
-                                Ok(page) => batch.push(page),
-                                Err(_) => break,
-                            }
-                        }
-                        waiting.fetch_sub(batch.len(), Ordering::Relaxed);
-                        batch
-                    };
+                while let Some(batch) = waiting.take(jobs, max_batch) {
                     if failed.load(Ordering::Relaxed) {
                         continue;
                     }
@@ -294,12 +291,7 @@ where
                 break;
             }
             match page {
-                Ok(page) => {
-                    waiting.fetch_add(1, Ordering::Relaxed);
-                    if sender.send(page).is_err() {
-                        break;
-                    }
-                }
+                Ok(page) => waiting.push(page),
                 Err(err) => {
                     failed.store(true, Ordering::Relaxed);
                     result = Err(err);
@@ -307,7 +299,7 @@ where
                 }
             }
         }
-        drop(sender);
+        waiting.close();
         result
     });
     produced?;
@@ -320,4 +312,184 @@ where
     let mut pages = done.into_inner().unwrap_or_else(PoisonError::into_inner);
     pages.sort_by_key(|p| p.index);
     Ok(pages)
+}
+
+/// Pages decoded and waiting for a reader, at most `capacity` of them; the heaviest is
+/// read first. Pages take Tesseract very different times (a full page of small print,
+/// a short letter), and the readers end together only if the long ones do not come
+/// last: heaviest first, as far as the pages decoded ahead allow.
+struct Waiting {
+    state: Mutex<WaitingPages>,
+    changed: Condvar,
+    capacity: usize,
+}
+
+struct WaitingPages {
+    /// Each page with its weight ([`weight`]).
+    pages: Vec<(u64, PageImage)>,
+    /// No more pages come.
+    closed: bool,
+}
+
+impl Waiting {
+    fn new(capacity: usize) -> Waiting {
+        Waiting {
+            state: Mutex::new(WaitingPages {
+                pages: Vec::new(),
+                closed: false,
+            }),
+            changed: Condvar::new(),
+            capacity: capacity.max(1),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, WaitingPages> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn wait<'a>(&self, guard: MutexGuard<'a, WaitingPages>) -> MutexGuard<'a, WaitingPages> {
+        self.changed
+            .wait(guard)
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Adds a page, once there is room.
+    fn push(&self, page: PageImage) {
+        let weight = weight(&page.image);
+        let mut state = self.lock();
+        while state.pages.len() >= self.capacity {
+            state = self.wait(state);
+        }
+        state.pages.push((weight, page));
+        drop(state);
+        self.changed.notify_all();
+    }
+
+    /// No more pages: the readers end once the waiting ones are taken.
+    fn close(&self) {
+        self.lock().closed = true;
+        self.changed.notify_all();
+    }
+
+    /// The heaviest waiting page and, with `most` above 1, more of the heaviest up to a
+    /// reader's share (of `readers`) of what waits, so that the readers end together;
+    /// `None` once the pages are closed and all taken.
+    fn take(&self, readers: usize, most: usize) -> Option<Vec<PageImage>> {
+        let mut state = self.lock();
+        while state.pages.is_empty() {
+            if state.closed {
+                return None;
+            }
+            state = self.wait(state);
+        }
+        let share = state
+            .pages
+            .len()
+            .div_ceil(readers.max(1))
+            .clamp(1, most.max(1));
+        let mut batch = Vec::with_capacity(share);
+        for _ in 0..share {
+            let Some(heaviest) = (0..state.pages.len()).max_by_key(|&i| state.pages[i].0) else {
+                break;
+            };
+            batch.push(state.pages.swap_remove(heaviest).1);
+        }
+        drop(state);
+        self.changed.notify_all();
+        Some(batch)
+    }
+}
+
+/// How much work a page is likely to be for Tesseract: its dark pixels (on every
+/// fourth row), which grow with the text on it.
+fn weight(image: &DynamicImage) -> u64 {
+    const STEP: usize = 4;
+    match image {
+        DynamicImage::ImageLuma8(grey) => grey
+            .as_raw()
+            .chunks((grey.width() as usize).max(1))
+            .step_by(STEP)
+            .map(|row| row.iter().filter(|&&v| v < 128).count() as u64)
+            .sum(),
+        DynamicImage::ImageRgb8(rgb) => rgb
+            .as_raw()
+            .chunks((3 * rgb.width() as usize).max(1))
+            .step_by(STEP)
+            .map(|row| {
+                row.chunks_exact(3)
+                    .filter(|p| u16::from(p[0]) + u16::from(p[1]) + u16::from(p[2]) < 384)
+                    .count() as u64
+            })
+            .sum(),
+        // Other kinds are rare in scans: weighed by their size.
+        other => u64::from(other.width()) * u64::from(other.height()) / 8,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use image::{GrayImage, Luma};
+
+    /// A page with `dark` dark rows of 10 pixels (every row is looked at when `dark`
+    /// rows are 4 apart).
+    fn page(index: usize, dark: u32) -> PageImage {
+        let image = GrayImage::from_fn(10, 40, |_, y| {
+            Luma([if y % 4 == 0 && y / 4 < dark { 0 } else { 255 }])
+        });
+        PageImage {
+            index,
+            image: DynamicImage::ImageLuma8(image),
+            dpi: 300.0,
+            jpeg: None,
+        }
+    }
+
+    #[test]
+    fn pages_are_weighed_by_their_dark_pixels() {
+        assert_eq!(weight(&page(0, 0).image), 0);
+        assert_eq!(weight(&page(0, 3).image), 30);
+        let rgb = DynamicImage::ImageRgb8(page(0, 3).image.to_rgb8());
+        assert_eq!(weight(&rgb), 30);
+    }
+
+    #[test]
+    fn the_heaviest_waiting_page_is_read_first() {
+        let waiting = Waiting::new(8);
+        for (index, dark) in [(0, 2), (1, 9), (2, 5), (3, 7)] {
+            waiting.push(page(index, dark));
+        }
+        let taken = |batch: Option<Vec<PageImage>>| -> Vec<usize> {
+            batch.unwrap().iter().map(|p| p.index).collect()
+        };
+        assert_eq!(taken(waiting.take(2, 1)), [1]);
+        // The program's readers take their share: half of the three left, rounded up.
+        assert_eq!(taken(waiting.take(2, 8)), [3, 2]);
+        waiting.close();
+        assert_eq!(taken(waiting.take(2, 8)), [0]);
+        assert!(waiting.take(2, 8).is_none());
+    }
+
+    #[test]
+    fn a_full_queue_waits_for_a_reader() {
+        let waiting = Waiting::new(1);
+        std::thread::scope(|scope| {
+            scope.spawn(|| {
+                for index in 0..5 {
+                    waiting.push(page(index, 1));
+                }
+                waiting.close();
+            });
+            let mut read = Vec::new();
+            while let Some(batch) = waiting.take(1, 8) {
+                assert_eq!(
+                    batch.len(),
+                    1,
+                    "never more than the one page there is room for"
+                );
+                read.extend(batch.into_iter().map(|p| p.index));
+            }
+            assert_eq!(read, [0, 1, 2, 3, 4]);
+        });
+    }
 }

@@ -211,6 +211,36 @@ fn ocr_image_gives_words_with_boxes_in_reading_order() {
 }
 
 #[test]
+fn words_far_from_the_edges_keep_their_place_on_the_page() {
+    // Tesseract reads only the part of a page with ink on it: the boxes it gives are
+    // moved back onto the whole page.
+    let scale = 4;
+    let text = text_image("Hello there\nGeneral Kenobi", scale);
+    let mut page = GrayImage::from_pixel(2480, 3508, image::Luma([255]));
+    image::imageops::replace(&mut page, &text, 900, 1700);
+    let page = DynamicImage::ImageLuma8(page);
+    let margin = 2 * 8 * scale;
+    let library = Tesseract::new(None, "eng").unwrap();
+    for tesseract in [library.clone(), library.library(false)] {
+        let read = ocr_image(&tesseract, &page, 300.0).unwrap();
+        let words: Vec<&str> = read.words.iter().map(|w| w.text.as_str()).collect();
+        assert_eq!(words, ["Hello", "there", "General", "Kenobi"], "{read:?}");
+        let hello = &read.words[0];
+        assert!(
+            hello.left.abs_diff(900 + margin) <= 4 && hello.top.abs_diff(1700 + margin) <= 4,
+            "{}: {hello:?}",
+            tesseract.reader()
+        );
+        let general = &read.words[2];
+        assert!(
+            general.top.abs_diff(1700 + margin + 12 * scale) <= 4,
+            "{}: {general:?}",
+            tesseract.reader()
+        );
+    }
+}
+
+#[test]
 fn several_images_in_one_run_keep_their_own_words_and_boxes() {
     let first = DynamicImage::ImageLuma8(text_image("Alpha invoice", 4));
     let blank = DynamicImage::ImageLuma8(GrayImage::from_pixel(400, 300, image::Luma([255])));

@@ -15,7 +15,7 @@ use std::ptr::NonNull;
 use std::sync::{Mutex, OnceLock, PoisonError};
 
 use super::OcrError;
-use super::pack::Packed;
+use super::pack::{Packed, Pixels};
 
 /// The file name the dynamic loader finds libtesseract 5 under (Debian
 /// `libtesseract5`).
@@ -282,9 +282,9 @@ impl Engine {
         }
         // Tesseract takes one-bit pages with a set bit as paper, pd packs ink.
         let flipped: Vec<u8>;
-        let (data, bytes_per_pixel, row_bytes) = match page {
-            Packed::Grey(grey) => (grey.as_raw().as_slice(), 1, width as usize),
-            Packed::Bilevel { bits, .. } => {
+        let (data, bytes_per_pixel, row_bytes) = match &page.pixels {
+            Pixels::Grey(grey) => (grey.as_raw().as_slice(), 1, width as usize),
+            Pixels::Bilevel { bits, .. } => {
                 flipped = bits.iter().map(|b| !b).collect();
                 (flipped.as_slice(), 0, width.div_ceil(8) as usize)
             }
