@@ -57,11 +57,12 @@ impl Packed {
                 right.saturating_add(margin).min(page_width),
                 bottom.saturating_add(margin).min(page_height),
             ),
+            // (An image without pixels stays without: Tesseract is not asked to read it.)
             None => (
                 0,
                 0,
-                margin.clamp(1, page_width),
-                margin.clamp(1, page_height),
+                margin.max(1).min(page_width),
+                margin.max(1).min(page_height),
             ),
         };
         let (width, height) = (right - left, bottom - top);
@@ -313,6 +314,16 @@ mod tests {
             panic!("bilevel asked for");
         };
         assert!(bits.iter().all(|&b| b == 0));
+
+        // An image without pixels stays without.
+        for (width, height) in [(0, 0), (0, 5), (5, 0)] {
+            let empty = DynamicImage::ImageLuma8(GrayImage::new(width, height));
+            for bilevel in [true, false] {
+                let packed = Packed::new(&empty, bilevel, 10);
+                assert_eq!(packed.dimensions(), (width.min(10), height.min(10)));
+                assert!(packed.data().is_empty());
+            }
+        }
     }
 
     #[test]
