@@ -62,6 +62,7 @@ mod tests;
 mod text;
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
 use pd_core::{Config, Id};
@@ -264,6 +265,30 @@ impl Classifier {
         file::load(path)
     }
 
+    /// [`Classifier::load`], read again only when the file has changed since the last
+    /// call for the same path (its size, modification time or, on Unix, inode: training
+    /// replaces the file by renaming a new one over it): a consumer that matches every
+    /// new document with the model reads it once, not once per document, and still
+    /// sees a model trained meanwhile. `Ok(None)` when there is no file.
+    pub fn load_cached(path: &Path) -> Result<Option<Arc<Classifier>>, LoadError> {
+        static LAST: Mutex<Option<(PathBuf, FileStamp, Arc<Classifier>)>> = Mutex::new(None);
+        let Some(stamp) = FileStamp::of(path) else {
+            return Classifier::load(path).map(|model| model.map(Arc::new));
+        };
+        let mut last = LAST.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((cached, cached_stamp, model)) = last.as_ref()
+            && cached == path
+            && *cached_stamp == stamp
+        {
+            return Ok(Some(Arc::clone(model)));
+        }
+        let model = Classifier::load(path)?.map(Arc::new);
+        *last = model
+            .as_ref()
+            .map(|model| (path.to_owned(), stamp, Arc::clone(model)));
+        Ok(model)
+    }
+
     /// Writes the model file atomically.
     pub fn save(&self, path: &Path) -> pd_store::Result<()> {
         file::save(self, path)
@@ -280,6 +305,29 @@ impl Classifier {
             .iter()
             .all(|m| m.as_ref().is_none_or(|m| m.is_consistent(features)))
             && self.tags.as_ref().is_none_or(|m| m.is_consistent(features))
+    }
+}
+
+/// What tells one version of a file from the next without reading it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct FileStamp {
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+    inode: u64,
+}
+
+impl FileStamp {
+    fn of(path: &Path) -> Option<FileStamp> {
+        let meta = std::fs::metadata(path).ok()?;
+        #[cfg(unix)]
+        let inode = std::os::unix::fs::MetadataExt::ino(&meta);
+        #[cfg(not(unix))]
+        let inode = 0;
+        Some(FileStamp {
+            len: meta.len(),
+            modified: meta.modified().ok(),
+            inode,
+        })
     }
 }
 

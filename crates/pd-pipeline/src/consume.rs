@@ -443,7 +443,7 @@ async fn apply_match_rules(
     // The model is read only when an object uses the auto algorithm; an unreadable one
     // is skipped with a warning (training replaces it).
     let classifier = if rules.uses_auto() {
-        Classifier::load(&model_path(store.config())).unwrap_or_else(|e| {
+        Classifier::load_cached(&model_path(store.config())).unwrap_or_else(|e| {
             warnings.push(format!(
                 "{e}; auto matching is off until `pd classifier train`"
             ));
@@ -469,7 +469,7 @@ async fn apply_match_rules(
         &current,
         new.owner,
         &new.content,
-        classifier.as_ref().map(|c| c as &dyn Predict),
+        classifier.as_deref().map(|c| c as &dyn Predict),
         Targets::ALL,
         opts,
     )

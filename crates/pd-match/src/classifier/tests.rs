@@ -133,6 +133,37 @@ fn only_targets_with_labels_are_learned() {
 }
 
 #[test]
+fn a_cached_model_is_read_again_only_when_its_file_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(MODEL_FILE_NAME);
+    assert!(Classifier::load_cached(&path).unwrap().is_none());
+    let docs = training(&corpus::generate(200, 11));
+    Classifier::train(&docs, "first".into())
+        .save(&path)
+        .unwrap();
+    let first = Classifier::load_cached(&path).unwrap().unwrap();
+    assert_eq!(first.fingerprint(), "first");
+    let again = Classifier::load_cached(&path).unwrap().unwrap();
+    assert!(
+        Arc::ptr_eq(&first, &again),
+        "the same file is not read twice"
+    );
+
+    // Training again replaces the file: the new model is read.
+    Classifier::train(&docs, "second".into())
+        .save(&path)
+        .unwrap();
+    let second = Classifier::load_cached(&path).unwrap().unwrap();
+    assert_eq!(second.fingerprint(), "second");
+
+    // A file that went bad is refused, and one that went away is no model.
+    std::fs::write(&path, b"not a model").unwrap();
+    assert!(Classifier::load_cached(&path).is_err());
+    std::fs::remove_file(&path).unwrap();
+    assert!(Classifier::load_cached(&path).unwrap().is_none());
+}
+
+#[test]
 fn model_files_round_trip_and_bad_ones_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join(MODEL_FILE_NAME);
