@@ -147,6 +147,13 @@ fn existing_archives_are_kept_unless_overwritten_and_one_document_can_be_chosen(
     let (code, _, stderr) = lib.run_env(&["archive", "--document", "99"], ALWAYS);
     assert_ne!(code, 0);
     assert!(stderr.contains("99"), "{stderr}");
+
+    // A document in the trash is not archived, and says why.
+    lib.ok(&["documents", "delete", "1"]);
+    let (code, _, stderr) = lib.run_env(&["archive", "--document", "1"], ALWAYS);
+    assert_ne!(code, 0);
+    assert!(stderr.contains("in the trash"), "{stderr}");
+    assert!(!archive_file(&lib, "0000001.pdf").exists());
 }
 
 #[test]

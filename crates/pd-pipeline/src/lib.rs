@@ -72,3 +72,30 @@ pub use parse::{
     ParseError, ParseOptions, Parsed, parse_document, parse_document_with, sniff_mime_type,
 };
 pub use pdfium::{PdfEngine, locate_pdfium};
+
+/// The documents `pd archive` and `pd thumbnails` work on: `document` alone (an error
+/// when it is in the trash), or every document not in the trash.
+async fn selected_documents(
+    store: &pd_store::Store,
+    document: Option<pd_core::Id>,
+) -> pd_store::Result<Vec<pd_core::Document>> {
+    let mut conn = store.db().conn().await?;
+    match document {
+        Some(id) => {
+            let doc = conn.document(id).await?;
+            if doc.is_trashed() {
+                return Err(pd_store::Error::Invalid(format!(
+                    "document {id} is in the trash; restore it first"
+                )));
+            }
+            Ok(vec![doc])
+        }
+        None => {
+            conn.documents(&pd_store::db::DocumentFilter {
+                trash: pd_store::db::TrashFilter::Exclude,
+                ..pd_store::db::DocumentFilter::default()
+            })
+            .await
+        }
+    }
+}

@@ -11,7 +11,6 @@ use std::time::Instant;
 
 use pd_core::{ArchiveFileGeneration, Document, Id};
 use pd_store::Store;
-use pd_store::db::{DocumentFilter, TrashFilter};
 use pd_store::naming::generate_unique_filename;
 use serde::Serialize;
 
@@ -210,28 +209,7 @@ pub async fn archive_documents(
     progress: &(dyn Fn(ArchiveProgress) + Sync),
 ) -> Result<ArchiveReport, ArchiveError> {
     let started = Instant::now();
-    let docs = {
-        let mut conn = store.db().conn().await?;
-        match opts.document {
-            Some(id) => {
-                let doc = conn.document(id).await?;
-                if doc.is_trashed() {
-                    return Err(pd_store::Error::Invalid(format!(
-                        "document {id} is in the trash; restore it first"
-                    ))
-                    .into());
-                }
-                vec![doc]
-            }
-            None => {
-                conn.documents(&DocumentFilter {
-                    trash: TrashFilter::Exclude,
-                    ..DocumentFilter::default()
-                })
-                .await?
-            }
-        }
-    };
+    let docs = crate::selected_documents(store, opts.document).await?;
     let mut report = ArchiveReport {
         documents: docs.len(),
         archived: Vec::new(),

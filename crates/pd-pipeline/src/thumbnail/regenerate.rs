@@ -9,7 +9,6 @@ use std::time::Instant;
 
 use pd_core::{Document, Id};
 use pd_store::Store;
-use pd_store::db::{DocumentFilter, TrashFilter};
 use pd_store::sanity::ThumbnailGenerator;
 use serde::Serialize;
 
@@ -111,28 +110,7 @@ pub async fn regenerate_thumbnails(
     progress: &(dyn Fn(ThumbnailProgress) + Sync),
 ) -> Result<ThumbnailReport, ThumbnailError> {
     let started = Instant::now();
-    let docs = {
-        let mut conn = store.db().conn().await?;
-        match opts.document {
-            Some(id) => {
-                let doc = conn.document(id).await?;
-                if doc.is_trashed() {
-                    return Err(pd_store::Error::Invalid(format!(
-                        "document {id} is in the trash; restore it first"
-                    ))
-                    .into());
-                }
-                vec![doc]
-            }
-            None => {
-                conn.documents(&DocumentFilter {
-                    trash: TrashFilter::Exclude,
-                    ..DocumentFilter::default()
-                })
-                .await?
-            }
-        }
-    };
+    let docs = crate::selected_documents(store, opts.document).await?;
     progress(ThumbnailProgress::Started {
         documents: docs.len(),
     });
