@@ -10,7 +10,7 @@
 //! The sides take turns; each run's wall time and CPU time (user + system of the
 //! process and everything it ran, from `/proc/self/stat`) are printed, and the best
 //! counts. `--pd-env KEY=VALUE` (repeatable) sets a variable for pd, to compare OCR
-//! settings (`PD_OCR_BILEVEL=false`, `PD_OCR_INVERTED_TEXT=true`, or
+//! settings (`PD_OCR_BILEVEL=true`, `PD_OCR_INVERTED_TEXT=true`, or
 //! `PD_OCR_LIBRARY=false` for the `tesseract` program instead of libtesseract).
 
 use std::collections::HashMap;
