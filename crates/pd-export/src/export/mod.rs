@@ -450,34 +450,23 @@ pub async fn export_with(
     let Prepared {
         mut report,
         metadata,
-        mut plan,
+        plan,
     } = prepare(store, opts, previous).await?;
     report.target = target.to_owned();
-    let progress = Progress::new(plan.documents.ids.len(), progress);
+    let writing = Writing {
+        store,
+        target,
+        opts,
+        metadata,
+        progress: Progress::new(plan.documents.ids.len(), progress),
+        plan,
+        report,
+    };
     if opts.zip {
-        export_zip(
-            store,
-            target,
-            opts,
-            &metadata,
-            &mut plan,
-            &mut report,
-            &progress,
-        )
-        .await?;
+        writing.into_zip().await
     } else {
-        export_dir(
-            store,
-            target,
-            opts,
-            &metadata,
-            &mut plan,
-            &mut report,
-            &progress,
-        )
-        .await?;
+        writing.into_dir().await
     }
-    Ok(report)
 }
 
 fn sums_err(e: std::io::Error) -> Error {
@@ -551,97 +540,114 @@ fn add_document(
     Ok(())
 }
 
-/// A directory export: every file compared with the one there, only changed ones staged
-/// and renamed into place, the manifest last.
-async fn export_dir(
-    store: &Store,
-    target: &Path,
-    opts: &ExportOptions,
-    metadata: &[u8],
-    plan: &mut ExportPlan,
-    report: &mut ExportReport,
-    progress: &Progress<'_>,
-) -> Result<()> {
-    let mut sink = DirSink::open(
-        target,
-        opts.compare_checksums,
-        opts.delete,
-        opts.fail_after_writes,
-    )?;
-    let mut sums = ChecksumsWriter::new(BufWriter::with_capacity(
-        64 * 1024,
-        sink.stream(CHECKSUMS_FILE)?,
-    ))
-    .map_err(sums_err)?;
-    let mut manifest = sink.stream(MANIFEST_FILE)?;
-    plan.write(store, &mut manifest, |item| {
-        add_document(&mut sink, &mut sums, &item)?;
-        progress.document_done();
-        Ok(())
-    })
-    .await?;
-    // The manifest is staged to land after everything else, the checksums file naming
-    // its SHA-256 just before it.
-    let manifest_sum = sink.finish_stream(manifest, true)?;
-    let metadata_sum = sink.add_json(METADATA_FILE, metadata)?;
-    sums.add(METADATA_FILE, &metadata_sum).map_err(sums_err)?;
-    sums.add(MANIFEST_FILE, &manifest_sum).map_err(sums_err)?;
-    let sums = sums
-        .finish()
-        .and_then(|out| out.into_inner().map_err(|e| e.into_error()))
-        .map_err(sums_err)?;
-    sink.finish_stream(sums, false)?;
-    report.files_deleted = sink.commit()?;
-    report.files_written = sink.written;
-    report.files_unchanged = sink.unchanged;
-    report.bytes_written = sink.bytes;
-    Ok(())
+/// What writing a planned export needs, whichever form it takes.
+struct Writing<'a> {
+    store: &'a Store,
+    target: &'a Path,
+    opts: &'a ExportOptions,
+    /// `metadata.json`.
+    metadata: Vec<u8>,
+    plan: ExportPlan,
+    report: ExportReport,
+    progress: Progress<'a>,
 }
 
-/// A ZIP export: every file a member as it comes; the manifest and the checksums file
-/// go through unnamed temporary files, as a ZIP is written one member at a time.
-async fn export_zip(
-    store: &Store,
-    target: &Path,
-    opts: &ExportOptions,
-    metadata: &[u8],
-    plan: &mut ExportPlan,
-    report: &mut ExportReport,
-    progress: &Progress<'_>,
-) -> Result<()> {
-    let name = opts.zip_name.clone().unwrap_or_else(default_zip_name);
-    let file = Path::new(&name).with_extension("zip");
-    report.zip = Some(target.join(&file));
-    let mut sink = ZipSink::create(target, &file.to_string_lossy())?;
-    let spool = || {
-        tempfile::tempfile_in(target)
-            .map_err(|e| Error::io("cannot create a temporary file in", target, e))
-    };
-    let mut sums =
-        ChecksumsWriter::new(BufWriter::with_capacity(64 * 1024, spool()?)).map_err(sums_err)?;
-    let mut manifest = BufWriter::with_capacity(64 * 1024, spool()?);
-    plan.write(store, &mut manifest, |item| {
-        add_document(&mut sink, &mut sums, &item)?;
-        progress.document_done();
-        Ok(())
-    })
-    .await?;
-    let metadata_sum = sink.add_json(METADATA_FILE, metadata)?;
-    sums.add(METADATA_FILE, &metadata_sum).map_err(sums_err)?;
-    let rewound = |w: BufWriter<std::fs::File>| {
-        let mut file = w.into_inner().map_err(|e| e.into_error())?;
-        file.seek(SeekFrom::Start(0))?;
-        Ok::<_, std::io::Error>(file)
-    };
-    let mut manifest = rewound(manifest).map_err(write_err(MANIFEST_FILE))?;
-    let manifest_sum = sink.add_reader(MANIFEST_FILE, &mut manifest, Path::new(MANIFEST_FILE))?;
-    sums.add(MANIFEST_FILE, &manifest_sum).map_err(sums_err)?;
-    let mut sums = sums.finish().and_then(rewound).map_err(sums_err)?;
-    sink.add_reader(CHECKSUMS_FILE, &mut sums, Path::new(CHECKSUMS_FILE))?;
-    report.files_written = sink.written;
-    report.bytes_written = sink.bytes;
-    report.files_deleted = sink.commit(opts.delete)?;
-    Ok(())
+impl Writing<'_> {
+    /// A directory export: every file compared with the one there, only changed ones
+    /// staged and renamed into place, the manifest last.
+    async fn into_dir(self) -> Result<ExportReport> {
+        let Writing {
+            store,
+            target,
+            opts,
+            metadata,
+            mut plan,
+            mut report,
+            progress,
+        } = self;
+        let mut sink = DirSink::open(
+            target,
+            opts.compare_checksums,
+            opts.delete,
+            opts.fail_after_writes,
+        )?;
+        let mut sums = ChecksumsWriter::new(BufWriter::with_capacity(
+            64 * 1024,
+            sink.stream(CHECKSUMS_FILE)?,
+        ))
+        .map_err(sums_err)?;
+        let mut manifest = sink.stream(MANIFEST_FILE)?;
+        plan.write(store, &mut manifest, |item| {
+            add_document(&mut sink, &mut sums, &item)?;
+            progress.document_done();
+            Ok(())
+        })
+        .await?;
+        // The manifest is staged to land after everything else, the checksums file naming
+        // its SHA-256 just before it.
+        let manifest_sum = sink.finish_stream(manifest, true)?;
+        let metadata_sum = sink.add_json(METADATA_FILE, &metadata)?;
+        sums.add(METADATA_FILE, &metadata_sum).map_err(sums_err)?;
+        sums.add(MANIFEST_FILE, &manifest_sum).map_err(sums_err)?;
+        let sums = sums
+            .finish()
+            .and_then(|out| out.into_inner().map_err(|e| e.into_error()))
+            .map_err(sums_err)?;
+        sink.finish_stream(sums, false)?;
+        report.files_deleted = sink.commit()?;
+        report.files_written = sink.written;
+        report.files_unchanged = sink.unchanged;
+        report.bytes_written = sink.bytes;
+        Ok(report)
+    }
+
+    /// A ZIP export: every file a member as it comes; the manifest and the checksums
+    /// file go through unnamed temporary files, as a ZIP is written one member at a time.
+    async fn into_zip(self) -> Result<ExportReport> {
+        let Writing {
+            store,
+            target,
+            opts,
+            metadata,
+            mut plan,
+            mut report,
+            progress,
+        } = self;
+        let name = opts.zip_name.clone().unwrap_or_else(default_zip_name);
+        let file = Path::new(&name).with_extension("zip");
+        report.zip = Some(target.join(&file));
+        let mut sink = ZipSink::create(target, &file.to_string_lossy())?;
+        let spool = || {
+            tempfile::tempfile_in(target)
+                .map_err(|e| Error::io("cannot create a temporary file in", target, e))
+        };
+        let mut sums = ChecksumsWriter::new(BufWriter::with_capacity(64 * 1024, spool()?))
+            .map_err(sums_err)?;
+        let mut manifest = BufWriter::with_capacity(64 * 1024, spool()?);
+        plan.write(store, &mut manifest, |item| {
+            add_document(&mut sink, &mut sums, &item)?;
+            progress.document_done();
+            Ok(())
+        })
+        .await?;
+        let metadata_sum = sink.add_json(METADATA_FILE, &metadata)?;
+        sums.add(METADATA_FILE, &metadata_sum).map_err(sums_err)?;
+        let rewound = |w: BufWriter<std::fs::File>| {
+            let mut file = w.into_inner().map_err(|e| e.into_error())?;
+            file.seek(SeekFrom::Start(0))?;
+            Ok::<_, std::io::Error>(file)
+        };
+        let mut manifest = rewound(manifest).map_err(write_err(MANIFEST_FILE))?;
+        let manifest_sum =
+            sink.add_reader(MANIFEST_FILE, &mut manifest, Path::new(MANIFEST_FILE))?;
+        sums.add(MANIFEST_FILE, &manifest_sum).map_err(sums_err)?;
+        let mut sums = sums.finish().and_then(rewound).map_err(sums_err)?;
+        sink.add_reader(CHECKSUMS_FILE, &mut sums, Path::new(CHECKSUMS_FILE))?;
+        report.files_written = sink.written;
+        report.bytes_written = sink.bytes;
+        report.files_deleted = sink.commit(opts.delete)?;
+        Ok(report)
+    }
 }
 
 /// One library file an export copies.
