@@ -12,7 +12,7 @@ use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
 
 use super::sql::{RowExt, conflict_on_unique, flag, opt_ts, ts};
-use super::{Conn, check_len};
+use super::{Conn, Query, check_len};
 use crate::{Error, Result};
 
 const ACCOUNT_COLUMNS: &str = "id, name, imap_server, imap_port, imap_security, username, \
@@ -24,6 +24,64 @@ const RULE_COLUMNS: &str = "id, name, account_id, rule_order, enabled, folder, f
      pdf_layout, action, action_parameter, assign_title_from, assign_document_type_id, \
      assign_correspondent_from, assign_correspondent_id, assign_owner_from_rule, \
      stop_processing, owner_id";
+
+/// `?, ?, …`: a placeholder for each of `columns` but the leading `id`.
+fn marks(columns: &str) -> String {
+    vec!["?"; columns["id, ".len()..].split(", ").count()].join(", ")
+}
+
+/// `name = ?, …`: each of `columns` but the leading `id` set from a placeholder.
+fn sets(columns: &str) -> String {
+    columns["id, ".len()..]
+        .split(", ")
+        .map(|c| format!("{c} = ?"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Binds a mail account's values in the order of [`ACCOUNT_COLUMNS`] after `id`: the
+/// one list an insert and an update share.
+fn bind_account(q: Query, account: &MailAccount) -> Query {
+    q.bind(account.name.clone())
+        .bind(account.imap_server.clone())
+        .bind(account.imap_port)
+        .bind(account.imap_security.code())
+        .bind(account.username.clone())
+        .bind(account.password.clone())
+        .bind(flag(account.is_token))
+        .bind(account.character_set.clone())
+        .bind(account.account_type.code())
+        .bind(account.refresh_token.clone())
+        .bind(account.owner)
+}
+
+/// Binds a mail rule's values in the order of [`RULE_COLUMNS`] after `id`.
+fn bind_rule(q: Query, rule: &MailRule) -> Query {
+    q.bind(rule.name.clone())
+        .bind(rule.account)
+        .bind(rule.order)
+        .bind(flag(rule.enabled))
+        .bind(rule.folder.clone())
+        .bind(rule.filter_from.clone())
+        .bind(rule.filter_to.clone())
+        .bind(rule.filter_subject.clone())
+        .bind(rule.filter_body.clone())
+        .bind(rule.filter_attachment_filename_include.clone())
+        .bind(rule.filter_attachment_filename_exclude.clone())
+        .bind(rule.maximum_age)
+        .bind(rule.attachment_type.code())
+        .bind(rule.consumption_scope.code())
+        .bind(rule.pdf_layout)
+        .bind(rule.action.code())
+        .bind(rule.action_parameter.clone())
+        .bind(rule.assign_title_from.code())
+        .bind(rule.assign_document_type)
+        .bind(rule.assign_correspondent_from.code())
+        .bind(rule.assign_correspondent)
+        .bind(flag(rule.assign_owner_from_rule))
+        .bind(flag(rule.stop_processing))
+        .bind(rule.owner)
+}
 
 /// Decodes one of pd-core's coded mail enums, naming the column when the code is unknown.
 fn coded<T>(r: &AnyRow, column: &str, from_code: fn(i16) -> Option<T>) -> Result<T> {
@@ -102,23 +160,14 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Conn<C> {
         if self.fetch_optional(q).await?.is_some() {
             return Err(taken());
         }
-        let q = self
-            .query(&format!(
-                "INSERT INTO mail_accounts ({}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
-                 RETURNING id",
-                &ACCOUNT_COLUMNS["id, ".len()..]
-            ))
-            .bind(account.name.clone())
-            .bind(account.imap_server.clone())
-            .bind(account.imap_port)
-            .bind(account.imap_security.code())
-            .bind(account.username.clone())
-            .bind(account.password.clone())
-            .bind(flag(account.is_token))
-            .bind(account.character_set.clone())
-            .bind(account.account_type.code())
-            .bind(account.refresh_token.clone())
-            .bind(account.owner);
+        let q = bind_account(
+            self.query(&format!(
+                "INSERT INTO mail_accounts ({}) VALUES ({}) RETURNING id",
+                &ACCOUNT_COLUMNS["id, ".len()..],
+                marks(ACCOUNT_COLUMNS)
+            )),
+            account,
+        );
         let id = self
             .fetch_one(q)
             .await
@@ -168,36 +217,14 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Conn<C> {
         if tx.fetch_optional(q).await?.is_some() {
             return Err(taken());
         }
-        let marks = vec!["?"; 24].join(", ");
-        let q = tx
-            .query(&format!(
-                "INSERT INTO mail_rules ({}) VALUES ({marks}) RETURNING id",
-                &RULE_COLUMNS["id, ".len()..]
-            ))
-            .bind(rule.name.clone())
-            .bind(rule.account)
-            .bind(rule.order)
-            .bind(flag(rule.enabled))
-            .bind(rule.folder.clone())
-            .bind(rule.filter_from.clone())
-            .bind(rule.filter_to.clone())
-            .bind(rule.filter_subject.clone())
-            .bind(rule.filter_body.clone())
-            .bind(rule.filter_attachment_filename_include.clone())
-            .bind(rule.filter_attachment_filename_exclude.clone())
-            .bind(rule.maximum_age)
-            .bind(rule.attachment_type.code())
-            .bind(rule.consumption_scope.code())
-            .bind(rule.pdf_layout)
-            .bind(rule.action.code())
-            .bind(rule.action_parameter.clone())
-            .bind(rule.assign_title_from.code())
-            .bind(rule.assign_document_type)
-            .bind(rule.assign_correspondent_from.code())
-            .bind(rule.assign_correspondent)
-            .bind(flag(rule.assign_owner_from_rule))
-            .bind(flag(rule.stop_processing))
-            .bind(rule.owner);
+        let q = bind_rule(
+            tx.query(&format!(
+                "INSERT INTO mail_rules ({}) VALUES ({}) RETURNING id",
+                &RULE_COLUMNS["id, ".len()..],
+                marks(RULE_COLUMNS)
+            )),
+            rule,
+        );
         let id = tx
             .fetch_one(q)
             .await
@@ -267,25 +294,14 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Conn<C> {
         if tx.fetch_optional(q).await?.is_some() {
             return Err(taken());
         }
-        let q = tx
-            .query(
-                "UPDATE mail_accounts SET name = ?, imap_server = ?, imap_port = ?, \
-                 imap_security = ?, username = ?, password = ?, is_token = ?, \
-                 character_set = ?, account_type = ?, refresh_token = ?, owner_id = ? \
-                 WHERE id = ?",
-            )
-            .bind(account.name.clone())
-            .bind(account.imap_server.clone())
-            .bind(account.imap_port)
-            .bind(account.imap_security.code())
-            .bind(account.username.clone())
-            .bind(account.password.clone())
-            .bind(flag(account.is_token))
-            .bind(account.character_set.clone())
-            .bind(account.account_type.code())
-            .bind(account.refresh_token.clone())
-            .bind(account.owner)
-            .bind(account.id);
+        let q = bind_account(
+            tx.query(&format!(
+                "UPDATE mail_accounts SET {} WHERE id = ?",
+                sets(ACCOUNT_COLUMNS)
+            )),
+            account,
+        )
+        .bind(account.id);
         tx.execute(q)
             .await
             .map_err(|e| conflict_on_unique(e, taken))?;
@@ -341,38 +357,14 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Conn<C> {
         if tx.fetch_optional(q).await?.is_some() {
             return Err(taken());
         }
-        let sets = RULE_COLUMNS["id, ".len()..]
-            .split(", ")
-            .map(|c| format!("{c} = ?"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let q = tx
-            .query(&format!("UPDATE mail_rules SET {sets} WHERE id = ?"))
-            .bind(rule.name.clone())
-            .bind(rule.account)
-            .bind(rule.order)
-            .bind(flag(rule.enabled))
-            .bind(rule.folder.clone())
-            .bind(rule.filter_from.clone())
-            .bind(rule.filter_to.clone())
-            .bind(rule.filter_subject.clone())
-            .bind(rule.filter_body.clone())
-            .bind(rule.filter_attachment_filename_include.clone())
-            .bind(rule.filter_attachment_filename_exclude.clone())
-            .bind(rule.maximum_age)
-            .bind(rule.attachment_type.code())
-            .bind(rule.consumption_scope.code())
-            .bind(rule.pdf_layout)
-            .bind(rule.action.code())
-            .bind(rule.action_parameter.clone())
-            .bind(rule.assign_title_from.code())
-            .bind(rule.assign_document_type)
-            .bind(rule.assign_correspondent_from.code())
-            .bind(rule.assign_correspondent)
-            .bind(flag(rule.assign_owner_from_rule))
-            .bind(flag(rule.stop_processing))
-            .bind(rule.owner)
-            .bind(rule.id);
+        let q = bind_rule(
+            tx.query(&format!(
+                "UPDATE mail_rules SET {} WHERE id = ?",
+                sets(RULE_COLUMNS)
+            )),
+            rule,
+        )
+        .bind(rule.id);
         tx.execute(q)
             .await
             .map_err(|e| conflict_on_unique(e, taken))?;
