@@ -15,8 +15,8 @@
 //! (Otsu's method, as Tesseract would: a little faster, fewer words); it runs on one
 //! thread (`OMP_THREAD_LIMIT=1` for the program) and without its inverted-text pass
 //! (`PD_OCR_INVERTED_TEXT`), and as many pages are read in parallel as there are cores,
-//! the heaviest waiting page first ([`ocr_pages`]). The `tesseract` program is needed in both cases:
-//! its language list is what the configured languages are checked against
+//! the heaviest waiting page first ([`ocr_pages`]). The `tesseract` program is needed in
+//! both cases: its language list is what the configured languages are checked against
 //! (one `tesseract --list-langs` per process).
 //!
 //! - [`Tesseract`]: the program, the library and the languages to read, checked once
