@@ -553,18 +553,28 @@ struct Writing<'a> {
 }
 
 impl Writing<'_> {
+    /// Writes the manifest (and any split manifests) to `manifest` and every document's
+    /// files into `sink`, naming each in `sums`.
+    async fn write_documents(
+        &mut self,
+        sink: &mut impl DocumentSink,
+        sums: &mut ChecksumsWriter<impl Write>,
+        manifest: &mut (dyn Write + Send),
+    ) -> Result<()> {
+        let progress = &self.progress;
+        self.plan
+            .write(self.store, manifest, |item| {
+                add_document(sink, sums, &item)?;
+                progress.document_done();
+                Ok(())
+            })
+            .await
+    }
+
     /// A directory export: every file compared with the one there, only changed ones
     /// staged and renamed into place, the manifest last.
-    async fn into_dir(self) -> Result<ExportReport> {
-        let Writing {
-            store,
-            target,
-            opts,
-            metadata,
-            mut plan,
-            mut report,
-            progress,
-        } = self;
+    async fn into_dir(mut self) -> Result<ExportReport> {
+        let (target, opts) = (self.target, self.opts);
         let mut sink = DirSink::open(
             target,
             opts.compare_checksums,
@@ -577,16 +587,12 @@ impl Writing<'_> {
         ))
         .map_err(sums_err)?;
         let mut manifest = sink.stream(MANIFEST_FILE)?;
-        plan.write(store, &mut manifest, |item| {
-            add_document(&mut sink, &mut sums, &item)?;
-            progress.document_done();
-            Ok(())
-        })
-        .await?;
+        self.write_documents(&mut sink, &mut sums, &mut manifest)
+            .await?;
         // The manifest is staged to land after everything else, the checksums file naming
         // its SHA-256 just before it.
         let manifest_sum = sink.finish_stream(manifest, true)?;
-        let metadata_sum = sink.add_json(METADATA_FILE, &metadata)?;
+        let metadata_sum = sink.add_json(METADATA_FILE, &self.metadata)?;
         sums.add(METADATA_FILE, &metadata_sum).map_err(sums_err)?;
         sums.add(MANIFEST_FILE, &manifest_sum).map_err(sums_err)?;
         let sums = sums
@@ -594,28 +600,20 @@ impl Writing<'_> {
             .and_then(|out| out.into_inner().map_err(|e| e.into_error()))
             .map_err(sums_err)?;
         sink.finish_stream(sums, false)?;
-        report.files_deleted = sink.commit()?;
-        report.files_written = sink.written;
-        report.files_unchanged = sink.unchanged;
-        report.bytes_written = sink.bytes;
-        Ok(report)
+        self.report.files_deleted = sink.commit()?;
+        self.report.files_written = sink.written;
+        self.report.files_unchanged = sink.unchanged;
+        self.report.bytes_written = sink.bytes;
+        Ok(self.report)
     }
 
     /// A ZIP export: every file a member as it comes; the manifest and the checksums
     /// file go through unnamed temporary files, as a ZIP is written one member at a time.
-    async fn into_zip(self) -> Result<ExportReport> {
-        let Writing {
-            store,
-            target,
-            opts,
-            metadata,
-            mut plan,
-            mut report,
-            progress,
-        } = self;
+    async fn into_zip(mut self) -> Result<ExportReport> {
+        let (target, opts) = (self.target, self.opts);
         let name = opts.zip_name.clone().unwrap_or_else(default_zip_name);
         let file = Path::new(&name).with_extension("zip");
-        report.zip = Some(target.join(&file));
+        self.report.zip = Some(target.join(&file));
         let mut sink = ZipSink::create(target, &file.to_string_lossy())?;
         let spool = || {
             tempfile::tempfile_in(target)
@@ -624,13 +622,9 @@ impl Writing<'_> {
         let mut sums = ChecksumsWriter::new(BufWriter::with_capacity(64 * 1024, spool()?))
             .map_err(sums_err)?;
         let mut manifest = BufWriter::with_capacity(64 * 1024, spool()?);
-        plan.write(store, &mut manifest, |item| {
-            add_document(&mut sink, &mut sums, &item)?;
-            progress.document_done();
-            Ok(())
-        })
-        .await?;
-        let metadata_sum = sink.add_json(METADATA_FILE, &metadata)?;
+        self.write_documents(&mut sink, &mut sums, &mut manifest)
+            .await?;
+        let metadata_sum = sink.add_json(METADATA_FILE, &self.metadata)?;
         sums.add(METADATA_FILE, &metadata_sum).map_err(sums_err)?;
         let rewound = |w: BufWriter<std::fs::File>| {
             let mut file = w.into_inner().map_err(|e| e.into_error())?;
@@ -643,10 +637,10 @@ impl Writing<'_> {
         sums.add(MANIFEST_FILE, &manifest_sum).map_err(sums_err)?;
         let mut sums = sums.finish().and_then(rewound).map_err(sums_err)?;
         sink.add_reader(CHECKSUMS_FILE, &mut sums, Path::new(CHECKSUMS_FILE))?;
-        report.files_written = sink.written;
-        report.bytes_written = sink.bytes;
-        report.files_deleted = sink.commit(opts.delete)?;
-        Ok(report)
+        self.report.files_written = sink.written;
+        self.report.bytes_written = sink.bytes;
+        self.report.files_deleted = sink.commit(opts.delete)?;
+        Ok(self.report)
     }
 }
 
