@@ -11,7 +11,7 @@ use pd_core::{
 use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
 
-use super::sql::{RowExt, conflict_on_unique, flag, opt_ts, ts};
+use super::sql::{RowExt, conflict_on_unique, flag, marks, opt_ts, ts};
 use super::{Conn, Query, check_len};
 use crate::{Error, Result};
 
@@ -25,15 +25,14 @@ const RULE_COLUMNS: &str = "id, name, account_id, rule_order, enabled, folder, f
      assign_correspondent_from, assign_correspondent_id, assign_owner_from_rule, \
      stop_processing, owner_id";
 
-/// `?, ?, …`: a placeholder for each of `columns` but the leading `id`.
-fn marks(columns: &str) -> String {
-    vec!["?"; columns["id, ".len()..].split(", ").count()].join(", ")
+/// `columns` without the leading `id`: what an insert or update writes.
+fn written(columns: &str) -> impl Iterator<Item = &str> {
+    columns["id, ".len()..].split(", ")
 }
 
 /// `name = ?, …`: each of `columns` but the leading `id` set from a placeholder.
 fn sets(columns: &str) -> String {
-    columns["id, ".len()..]
-        .split(", ")
+    written(columns)
         .map(|c| format!("{c} = ?"))
         .collect::<Vec<_>>()
         .join(", ")
@@ -164,7 +163,7 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Conn<C> {
             self.query(&format!(
                 "INSERT INTO mail_accounts ({}) VALUES ({}) RETURNING id",
                 &ACCOUNT_COLUMNS["id, ".len()..],
-                marks(ACCOUNT_COLUMNS)
+                marks(written(ACCOUNT_COLUMNS).count())
             )),
             account,
         );
@@ -221,7 +220,7 @@ impl<C: DerefMut<Target = AnyConnection> + Send> Conn<C> {
             tx.query(&format!(
                 "INSERT INTO mail_rules ({}) VALUES ({}) RETURNING id",
                 &RULE_COLUMNS["id, ".len()..],
-                marks(RULE_COLUMNS)
+                marks(written(RULE_COLUMNS).count())
             )),
             rule,
         );
