@@ -24,7 +24,7 @@
 //! segment, and finding it costs a few comparisons per lane and segment, nothing per step.
 //!
 //! **Marks, not positions.** Of a text's positions a lane is given only its *marks*: where
-//! every [`SEGMENT`]-th character stands, and the last one (see [`marks`]); so is the
+//! every [`SEGMENT`]-th character stands, and the last one (see [`Marker`]); so is the
 //! pattern. That is all the band needs, taken on the safe side: a character's position is
 //! at least the mark at or before it and at most the mark after it (or the last
 //! character's), so `lo` is taken no higher and `hi` no lower than the band's (the
@@ -86,7 +86,7 @@ pub(super) struct ClassPattern {
 pub(super) struct Lane<'a> {
     /// Class ids, none of them [`NO_MATCH`].
     pub text: &'a [u8],
-    /// [`marks`] of where the characters of `text` stand in its whole text.
+    /// The marks ([`Marker`]) of where the characters of `text` stand in its whole text.
     pub marks: &'a [u32],
     /// How far a matched pattern character may stand after (`above`) or before
     /// (`below`) the text character it matches; `usize::MAX` for both: no band.
@@ -96,25 +96,59 @@ pub(super) struct Lane<'a> {
     pub need: usize,
 }
 
-/// At most where character `i` of a text stands, from its [`marks`]: the next mark, or
-/// the last.
+/// At most where character `i` of a text stands, from its marks ([`Marker`]): the next
+/// mark, or the last.
 fn at_most(marks: &[u32], i: usize) -> usize {
     marks[i.div_ceil(SEGMENT).min(marks.len() - 1)] as usize
 }
 
-/// At least where character `i` of a text stands, from its [`marks`]: the mark at or
-/// before it.
+/// At least where character `i` of a text stands, from its marks ([`Marker`]): the mark
+/// at or before it.
 fn at_least(marks: &[u32], i: usize) -> usize {
     marks[i / SEGMENT] as usize
 }
 
-/// Where every [`SEGMENT`]-th character (the 0th, the `SEGMENT`-th, …) stands, from
-/// `positions` (increasing), and then where the last one does: all the lanes need to know
-/// of a text's positions, as a lane's text or as the pattern.
+/// A text's marks from all its positions (increasing).
+#[cfg(test)]
 pub(super) fn marks(positions: &[u32]) -> Vec<u32> {
-    let mut marks: Vec<u32> = positions.iter().step_by(SEGMENT).copied().collect();
-    marks.extend(positions.last());
-    marks
+    let mut marker = Marker::new(positions.len());
+    positions.iter().for_each(|&p| marker.push(p));
+    marker.finish()
+}
+
+/// Makes a text's *marks*: where every [`SEGMENT`]-th character (the 0th, the
+/// `SEGMENT`-th, …) stands, and then where the last one does; all the lanes need to know
+/// of a text's positions, as a lane's text or as the pattern. The positions are given one
+/// at a time, so they need not be kept.
+pub(super) struct Marker {
+    marks: Vec<u32>,
+    seen: usize,
+    last: Option<u32>,
+}
+
+impl Marker {
+    /// For a text of `len` characters: the marks take exactly their room.
+    pub fn new(len: usize) -> Marker {
+        Marker {
+            marks: Vec::with_capacity(len.div_ceil(SEGMENT) + usize::from(len > 0)),
+            seen: 0,
+            last: None,
+        }
+    }
+
+    /// The next character's position (increasing).
+    pub fn push(&mut self, position: u32) {
+        if self.seen % SEGMENT == 0 {
+            self.marks.push(position);
+        }
+        self.seen += 1;
+        self.last = Some(position);
+    }
+
+    pub fn finish(mut self) -> Vec<u32> {
+        self.marks.extend(self.last);
+        self.marks
+    }
 }
 
 /// Which compilation of the lanes' inner loop runs.
@@ -179,9 +213,9 @@ impl ClassPattern {
     /// For each lane `l` (up to [`LANES`]), a number at least the LCS of the pattern and
     /// `lanes[l].text` over the matches of pattern character `i` with text character `j`
     /// for which `−below ≤ pos(i) − pos(j) ≤ above` (`pos` being where a character stands
-    /// in its whole text, known from [`marks`]: `lanes[l].marks`, and `mine` for the
-    /// pattern); when it is at least `lanes[l].need`, it is also at most the unrestricted
-    /// LCS. See the module documentation.
+    /// in its whole text, known from the texts' marks ([`Marker`]): `lanes[l].marks`, and
+    /// `mine` for the pattern); when it is at least `lanes[l].need`, it is also at most the
+    /// unrestricted LCS. See the module documentation.
     pub fn lcs_lanes_banded(&mut self, mine: &[u32], lanes: &[Lane]) -> [usize; LANES] {
         self.run(mine, lanes, Kernel::detect())
     }

@@ -24,41 +24,102 @@
 
 use std::collections::HashMap;
 
-/// Every text as small integer symbols, one id per distinct character in the corpus.
-pub(super) struct Symbols {
-    pub texts: Vec<Vec<u32>>,
-    pub alphabet: usize,
+use rayon::prelude::*;
+
+/// Small integer symbols for the characters of a corpus, numbered in order of first
+/// appearance (reading the texts in order). A text's symbols are made when needed and not
+/// kept: four bytes a character for every text would be most of the search's memory.
+pub(super) struct Alphabet {
+    /// ASCII characters, nearly all of them, are looked up in a table, not hashed.
+    ascii: [u32; 128],
+    others: HashMap<char, u32>,
+    len: usize,
 }
 
-impl Symbols {
-    pub fn new<'a>(texts: impl Iterator<Item = &'a [char]>) -> Symbols {
-        // Ids in order of first appearance; ASCII characters, nearly all of them, are looked
-        // up in a table instead of hashed.
+impl Alphabet {
+    /// Each text's own characters in first-appearance order are found in parallel; only
+    /// those short lists are numbered one after another.
+    pub fn new(texts: &[&[char]]) -> Alphabet {
+        let firsts: Vec<Vec<char>> = texts.par_iter().map(|t| first_appearances(t)).collect();
         let mut ascii = [NONE; 128];
-        let mut ids: HashMap<char, u32> = HashMap::new();
-        let mut alphabet = 0u32;
-        let texts = texts
-            .map(|t| {
-                t.iter()
-                    .map(|&c| {
-                        let slot = match ascii.get_mut(c as usize) {
-                            Some(slot) => slot,
-                            None => ids.entry(c).or_insert(NONE),
-                        };
-                        if *slot == NONE {
-                            *slot = alphabet;
-                            alphabet += 1;
-                        }
-                        *slot
-                    })
-                    .collect()
-            })
-            .collect();
-        Symbols {
-            texts,
-            alphabet: alphabet as usize,
+        let mut others: HashMap<char, u32> = HashMap::new();
+        let mut len = 0u32;
+        for c in firsts.into_iter().flatten() {
+            let slot = match ascii.get_mut(c as usize) {
+                Some(slot) => slot,
+                None => others.entry(c).or_insert(NONE),
+            };
+            if *slot == NONE {
+                *slot = len;
+                len += 1;
+            }
+        }
+        Alphabet {
+            ascii,
+            others,
+            len: len as usize,
         }
     }
+
+    /// How many symbols there are.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// The symbols of `text`, which must be one of the texts the alphabet was made of,
+    /// written over `out`.
+    pub fn symbols_into(&self, text: &[char], out: &mut Vec<u32>) {
+        out.clear();
+        out.extend(text.iter().map(|&c| match self.ascii.get(c as usize) {
+            Some(&id) => id,
+            None => self.others[&c],
+        }));
+    }
+
+    /// The symbols of `text` (one of the alphabet's texts).
+    pub fn symbols(&self, text: &[char]) -> Vec<u32> {
+        let mut out = Vec::with_capacity(text.len());
+        self.symbols_into(text, &mut out);
+        out
+    }
+
+    /// How often each symbol occurs in `texts` (the alphabet's texts).
+    pub fn frequency(&self, texts: &[&[char]]) -> Vec<u64> {
+        let count = |(mut counts, mut scratch): (Vec<u64>, Vec<u32>), text: &&[char]| {
+            self.symbols_into(text, &mut scratch);
+            for &s in &scratch {
+                counts[s as usize] += 1;
+            }
+            (counts, scratch)
+        };
+        texts
+            .par_iter()
+            .fold(|| (vec![0u64; self.len], Vec::new()), count)
+            .map(|(counts, _)| counts)
+            .reduce(
+                || vec![0u64; self.len],
+                |mut x, y| {
+                    x.iter_mut().zip(y).for_each(|(x, y)| *x += y);
+                    x
+                },
+            )
+    }
+}
+
+/// The distinct characters of a text, in order of first appearance.
+fn first_appearances(text: &[char]) -> Vec<char> {
+    let mut seen_ascii = [false; 128];
+    let mut firsts = Vec::new();
+    for &c in text {
+        let new = match seen_ascii.get_mut(c as usize) {
+            Some(seen) => !std::mem::replace(seen, true),
+            None => !firsts.contains(&c),
+        };
+        if new {
+            firsts.push(c);
+        }
+    }
+    firsts
 }
 
 /// Where each symbol of the pattern text occurs, a bit per position.
@@ -228,9 +289,34 @@ pub(super) mod tests {
         row[b.len()]
     }
 
+    /// Every text as symbols of one [`Alphabet`].
+    pub(in crate::duplicates) struct Symbols {
+        pub texts: Vec<Vec<u32>>,
+        pub alphabet: usize,
+    }
+
+    impl Symbols {
+        /// How often each symbol occurs in all texts.
+        pub fn frequency(&self) -> Vec<u64> {
+            let mut counts = vec![0u64; self.alphabet];
+            for &s in self.texts.iter().flatten() {
+                counts[s as usize] += 1;
+            }
+            counts
+        }
+    }
+
     pub(in crate::duplicates) fn symbols(texts: &[&str]) -> Symbols {
         let chars: Vec<Vec<char>> = texts.iter().map(|t| t.chars().collect()).collect();
-        Symbols::new(chars.iter().map(Vec::as_slice))
+        let chars: Vec<&[char]> = chars.iter().map(Vec::as_slice).collect();
+        let alphabet = Alphabet::new(&chars);
+        let frequency = alphabet.frequency(&chars);
+        let symbols = Symbols {
+            texts: chars.iter().map(|t| alphabet.symbols(t)).collect(),
+            alphabet: alphabet.len(),
+        };
+        assert_eq!(symbols.frequency(), frequency);
+        symbols
     }
 
     proptest::proptest! {

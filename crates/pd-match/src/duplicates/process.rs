@@ -32,7 +32,8 @@ fn is_python_space(c: char) -> bool {
 /// assert_eq!(text, "hello   world  café ½ i x");
 /// ```
 pub fn default_process(content: &str) -> Vec<char> {
-    let mut out: Vec<char> = content.chars().map(process_char).collect();
+    let mut out: Vec<char> = Vec::with_capacity(content.len());
+    out.extend(content.chars().map(process_char));
     let end = out.iter().rposition(|&c| c != ' ').map_or(0, |i| i + 1);
     out.truncate(end);
     let start = out.iter().position(|&c| c != ' ').unwrap_or(out.len());

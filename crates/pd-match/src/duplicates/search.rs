@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use rapidfuzz::fuzz::{self, Args};
 
 use super::classes::{Candidate, ClassBound, Partition, Projection};
-use super::lcs::{Pattern, Symbols};
+use super::lcs::{Alphabet, Pattern};
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -194,12 +194,18 @@ pub fn similar_pairs(
     let slack = ((100.0 - ratio) / 100.0).clamp(0.0, 1.0);
     let mut order: Vec<usize> = (0..texts.len()).collect();
     order.sort_by_key(|&i| (texts[i].len(), i));
-    let symbols = Symbols::new(texts.iter().map(|t| t.chars.as_slice()));
-    let partition = Partition::balanced(&symbols);
-    let projections: Vec<Projection> = symbols
-        .texts
+    let chars: Vec<&[char]> = texts.iter().map(|t| t.chars.as_slice()).collect();
+    let alphabet = Alphabet::new(&chars);
+    let partition = Partition::banded(&alphabet.frequency(&chars));
+    let projections: Vec<Projection> = chars
         .par_iter()
-        .map_init(Vec::new, |scratch, t| partition.project(t, scratch))
+        .map_init(
+            || (Vec::new(), Vec::new()),
+            |(symbols, scratch), t| {
+                alphabet.symbols_into(t, symbols);
+                partition.project(symbols, scratch)
+            },
+        )
         .collect();
     let done = AtomicU64::new(0);
     let per_document: Vec<(Vec<SimilarPair>, SearchStats)> = (0..order.len())
@@ -210,6 +216,7 @@ pub fn similar_pairs(
             let mut stats = SearchStats::default();
             let mut found = Vec::new();
             let mut pattern: Option<Pattern> = None;
+            let mut other = Vec::new();
             let mut classes = ClassBound::new(&projections[a]);
             let mut candidates = Vec::new();
             stats.length_candidates +=
@@ -220,9 +227,11 @@ pub fn similar_pairs(
                 let text_b = &texts[b];
                 let limit = max_distance(text_a.len() + text_b.len(), slack);
                 stats.verified += 1;
-                let pattern = pattern
-                    .get_or_insert_with(|| Pattern::new(&symbols.texts[a], symbols.alphabet));
-                if pattern.lcs_within(&symbols.texts[b], limit).is_none() {
+                let pattern = pattern.get_or_insert_with(|| {
+                    Pattern::new(&alphabet.symbols(&text_a.chars), alphabet.len())
+                });
+                alphabet.symbols_into(&text_b.chars, &mut other);
+                if pattern.lcs_within(&other, limit).is_none() {
                     continue;
                 }
                 stats.scored += 1;
