@@ -138,7 +138,7 @@ impl Marker {
 
     /// The next character's position (increasing).
     pub fn push(&mut self, position: u32) {
-        if self.seen % SEGMENT == 0 {
+        if self.seen.is_multiple_of(SEGMENT) {
             self.marks.push(position);
         }
         self.seen += 1;
