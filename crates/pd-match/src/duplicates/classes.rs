@@ -48,7 +48,7 @@
 //! ([`super::lanes`]); it then reports a number below the need, and the pair is dropped
 //! just as it would have been with the class's full LCS.
 
-use super::lanes::{ClassPattern, LANES, Lane, Marker, NO_MATCH};
+use super::lanes::{ClassPattern, LANES, Lane, Marker, NO_MATCH, PADDING};
 
 /// How many classes the alphabet is split into. Fewer make each class's LCS cost more;
 /// more make each class's letters alike enough that its LCS is close to its counts and
@@ -130,7 +130,8 @@ impl Partition {
         }
         // Kept for the whole search, a byte per character: no spare capacity. (The
         // positions, four bytes a character, are kept only as marks.)
-        let mut ids: [Vec<u8>; CLASSES] = std::array::from_fn(|c| Vec::with_capacity(sizes[c]));
+        let mut ids: [Vec<u8>; CLASSES] =
+            std::array::from_fn(|c| Vec::with_capacity(sizes[c] + PADDING));
         let mut marks: [Marker; CLASSES] = std::array::from_fn(|c| Marker::new(sizes[c]));
         for (i, &s) in text.iter().enumerate() {
             let c = self.class_of[s as usize] as usize;
@@ -155,8 +156,11 @@ impl Partition {
         }
         Projection {
             len: text.len(),
-            ids,
             marks: marks.map(Marker::finish),
+            ids: ids.map(|mut ids| {
+                ids.resize(ids.len() + PADDING, NO_MATCH);
+                ids
+            }),
             dense,
             rare,
             distinct,
@@ -168,7 +172,8 @@ impl Partition {
 pub(super) struct Projection {
     /// The whole text's length.
     len: usize,
-    /// Per class: its characters' class ids, in text order.
+    /// Per class: its characters' class ids, in text order, followed by [`PADDING`]
+    /// [`NO_MATCH`] ids, as a lane reads them.
     ids: [Vec<u8>; CLASSES],
     /// Per class: the marks ([`Marker`]) of where each character of `ids` stands in the
     /// whole text.
@@ -182,6 +187,11 @@ pub(super) struct Projection {
 }
 
 impl Projection {
+    /// Class `c`'s ids, without the padding.
+    fn class_ids(&self, c: usize) -> &[u8] {
+        &self.ids[c][..self.ids[c].len() - PADDING]
+    }
+
     /// How often each symbol of class `c` occurs, in no particular order.
     fn counts(&self, c: usize) -> impl Iterator<Item = u32> {
         let dense = self.dense[c].iter().copied().filter(|&n| n > 0);
@@ -278,7 +288,7 @@ impl<'a> ClassBound<'a> {
         let mut order: [usize; CLASSES] = std::array::from_fn(|c| c);
         let alike = |c: usize| -> (u128, u128) {
             let squares: u64 = mine.counts(c).map(|n| n as u64 * n as u64).sum();
-            let len = mine.ids[c].len() as u64;
+            let len = mine.class_ids(c).len() as u64;
             // An empty class: as alike as can be (it is skipped anyway).
             match len {
                 0 => (1, 1),
@@ -303,7 +313,8 @@ impl<'a> ClassBound<'a> {
             if todo.is_empty() {
                 continue;
             }
-            let pattern = self.patterns[c].get_or_insert_with(|| ClassPattern::new(&mine.ids[c]));
+            let pattern =
+                self.patterns[c].get_or_insert_with(|| ClassPattern::new(mine.class_ids(c)));
             for chunk in todo.chunks(LANES) {
                 lanes.clear();
                 lanes.extend(chunk.iter().map(|&i| {

@@ -64,6 +64,20 @@ pub(super) const IDS: usize = 256;
 /// The id of no character: its match words are all zero.
 pub(super) const NO_MATCH: u8 = u8::MAX;
 
+/// How many [`NO_MATCH`] ids follow a lane's text: a lane whose text ends inside a segment
+/// reads them up to the segment's end, so that segments need not be split where texts
+/// end. A step reading [`NO_MATCH`] leaves the column as it is.
+pub(super) const PADDING: usize = SEGMENT;
+
+/// `ids` followed by [`PADDING`] [`NO_MATCH`] ids, as a [`Lane`]'s text is stored.
+#[cfg(test)]
+pub(super) fn padded(ids: &[u8]) -> Vec<u8> {
+    let mut text = Vec::with_capacity(ids.len() + PADDING);
+    text.extend_from_slice(ids);
+    text.resize(ids.len() + PADDING, NO_MATCH);
+    text
+}
+
 /// How many steps lanes run between updates of their bands' words and checks of whether
 /// they can still reach their need. Shorter computes fewer words outside the bands and
 /// gives up sooner, but costs more in updates and checks (a check counts the zeros of
@@ -84,7 +98,8 @@ pub(super) struct ClassPattern {
 
 /// One text of [`ClassPattern::lcs_lanes_banded`], its band, and the LCS it must reach.
 pub(super) struct Lane<'a> {
-    /// Class ids, none of them [`NO_MATCH`].
+    /// Class ids, none of them [`NO_MATCH`], followed by [`PADDING`] [`NO_MATCH`] ids that
+    /// are not part of the text.
     pub text: &'a [u8],
     /// The marks ([`Marker`]) of where the characters of `text` stand in its whole text.
     pub marks: &'a [u32],
@@ -238,7 +253,8 @@ impl ClassPattern {
         // `n − 1` stands before `q − below`).
         let mut activity = [Activity::default(); LANES];
         for (a, lane) in activity.iter_mut().zip(lanes) {
-            let len = lane.text.len();
+            let len = lane.text.len() - PADDING;
+            debug_assert!(lane.text[len..].iter().all(|&id| id == NO_MATCH));
             assert_eq!(
                 lane.marks.len(),
                 len.div_ceil(SEGMENT) + usize::from(len > 0)
@@ -265,24 +281,18 @@ impl ClassPattern {
                 _ => len,
             };
         }
-        // Where segments must be split: where a lane starts or stops (and a stop after
-        // the last).
-        let mut splits = [usize::MAX; 2 * LANES + 1];
-        for (l, a) in activity.iter().enumerate().take(lanes.len()) {
-            if a.start < a.stop {
-                splits[2 * l] = a.start;
-                splits[2 * l + 1] = a.stop;
-            }
-        }
-        splits.sort_unstable();
-        let longest = activity
-            .iter()
-            .filter(|a| a.start < a.stop)
-            .map(|a| a.stop)
-            .max()
-            .unwrap_or(0);
-        if self.padding.len() < longest {
-            self.padding.resize(longest, NO_MATCH);
+        // Segments are the steps between multiples of `SEGMENT`: every lane starts at
+        // one, and stops at one or at its text's end, past which it reads its padding.
+        let active = || {
+            activity
+                .iter()
+                .take(lanes.len())
+                .filter(|a| a.start < a.stop)
+        };
+        let longest = active().map(|a| a.stop).max().unwrap_or(0);
+        let mut s = active().map(|a| a.start).min().unwrap_or(longest);
+        if self.padding.len() < longest + SEGMENT {
+            self.padding.resize(longest + SEGMENT, NO_MATCH);
         }
         for column in &mut self.columns {
             *column = [!0; LANES];
@@ -293,40 +303,27 @@ impl ClassPattern {
         let mut dead = 0u32;
         // The words computed end here; the ones above are all ones.
         let mut end = 0usize;
-        // Steps not run yet, which the next segment may extend.
-        let mut pending: Option<Run> = None;
-        let (mut s, mut next_split, mut check) = (splits[0], 0, true);
         while s < longest {
-            while splits[next_split] <= s {
-                next_split += 1;
-            }
-            if check {
-                // Before the first segment, then every `SEGMENT` steps.
-                if let Some(p) = pending.take() {
-                    self.steps(kernel, lanes, p);
+            // Before every segment: give up the lanes that can no longer reach their need.
+            let mut busy = false;
+            let zeros = self.zeros(kernel, end);
+            for (l, lane) in lanes.iter().enumerate() {
+                let a = activity[l];
+                if dead & (1 << l) != 0 || s >= a.stop {
+                    continue;
                 }
-                let mut busy = false;
-                let zeros = self.zeros(kernel, end);
-                for (l, lane) in lanes.iter().enumerate() {
-                    let a = activity[l];
-                    if dead & (1 << l) != 0 || s >= a.stop {
-                        continue;
-                    }
-                    let most = zeros[l] + a.stop.saturating_sub(s.max(a.start));
-                    if most < lane.need {
-                        dead |= 1 << l;
-                        result[l] = most;
-                    } else {
-                        busy = true;
-                    }
-                }
-                if !busy {
-                    break;
+                let most = zeros[l] + a.stop.saturating_sub(s.max(a.start));
+                if most < lane.need {
+                    dead |= 1 << l;
+                    result[l] = most;
+                } else {
+                    busy = true;
                 }
             }
-            let boundary = (s / SEGMENT + 1) * SEGMENT;
-            let t = boundary.min(splits[next_split]);
-            check = t == boundary;
+            if !busy {
+                break;
+            }
+            let t = s + SEGMENT;
             let (mut live, mut first) = (0u32, usize::MAX);
             for (l, lane) in lanes.iter().enumerate() {
                 let a = activity[l];
@@ -356,21 +353,9 @@ impl ClassPattern {
                     end,
                     lanes: live,
                 };
-                match &mut pending {
-                    Some(p) if p.to == s && (p.first, p.end, p.lanes) == (first, end, live) => {
-                        p.to = t
-                    }
-                    _ => {
-                        if let Some(p) = pending.replace(run) {
-                            self.steps(kernel, lanes, p);
-                        }
-                    }
-                }
+                self.steps(kernel, lanes, run);
             }
             s = t;
-        }
-        if let Some(p) = pending.take() {
-            self.steps(kernel, lanes, p);
         }
         let zeros = self.zeros(kernel, end);
         for (l, out) in result.iter_mut().enumerate().take(lanes.len()) {
@@ -546,7 +531,8 @@ mod tests {
     /// Every lane unbanded and without a need, through the given kernel.
     fn lcs_lanes(pattern: &[u32], others: &[Vec<u8>], kernel: Kernel) -> [usize; LANES] {
         let their_marks: Vec<Vec<u32>> = others.iter().map(|t| marks(&dense(t.len()))).collect();
-        let lanes: Vec<Lane> = others
+        let texts: Vec<Vec<u8>> = others.iter().map(|t| padded(t)).collect();
+        let lanes: Vec<Lane> = texts
             .iter()
             .zip(&their_marks)
             .map(|(text, marks)| Lane {
@@ -640,7 +626,7 @@ mod tests {
             let theirs: Vec<Vec<u32>> =
                 (1..all.len()).map(|t| positions(s.texts[t].len(), 7 * t)).collect();
             let their_marks: Vec<Vec<u32>> = theirs.iter().map(|p| marks(p)).collect();
-            let texts: Vec<Vec<u8>> = s.texts[1..].iter().map(|t| ids(t)).collect();
+            let texts: Vec<Vec<u8>> = s.texts[1..].iter().map(|t| padded(&ids(t))).collect();
             let lanes: Vec<Lane> = others
                 .iter()
                 .enumerate()
@@ -684,7 +670,7 @@ mod tests {
         ) {
             let s = symbols(&[&x, &y]);
             let (mine, theirs) = (dense(s.texts[0].len()), dense(s.texts[1].len()));
-            let text = ids(&s.texts[1]);
+            let text = padded(&ids(&s.texts[1]));
             let their_marks = marks(&theirs);
             let lane = |need| Lane {
                 text: &text,
@@ -716,7 +702,7 @@ mod tests {
         let y: String = "cd".repeat(200);
         let s = symbols(&[&x, &y, &x]);
         let (mine, their_marks) = (dense(400), marks(&dense(400)));
-        let (other, same) = (ids(&s.texts[1]), ids(&s.texts[2]));
+        let (other, same) = (padded(&ids(&s.texts[1])), padded(&ids(&s.texts[2])));
         let lanes = [
             Lane {
                 text: &other,
