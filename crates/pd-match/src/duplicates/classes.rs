@@ -128,16 +128,28 @@ impl Partition {
             *count += 1;
             sizes[self.class_of[s as usize] as usize] += 1;
         }
-        // Kept for the whole search, a byte per character: no spare capacity. (The
-        // positions, four bytes a character, are kept only as marks.)
-        let mut ids: [Vec<u8>; CLASSES] =
-            std::array::from_fn(|c| Vec::with_capacity(sizes[c] + PADDING));
-        let mut marks: [Marker; CLASSES] = std::array::from_fn(|c| Marker::new(sizes[c]));
+        // Kept for the whole search, a byte per character, in one allocation: no spare
+        // capacity. (The positions, four bytes a character, are kept only as marks.)
+        let mut ids_at = [0u32; CLASSES + 1];
+        for c in 0..CLASSES {
+            ids_at[c + 1] = ids_at[c] + (sizes[c] + PADDING) as u32;
+        }
+        let mut ids = vec![NO_MATCH; ids_at[CLASSES] as usize];
+        let mut next: [usize; CLASSES] = std::array::from_fn(|c| ids_at[c] as usize);
+        let mut marker: [Marker; CLASSES] = std::array::from_fn(|c| Marker::new(sizes[c]));
         for (i, &s) in text.iter().enumerate() {
             let c = self.class_of[s as usize] as usize;
-            ids[c].push(self.id_of[s as usize]);
-            marks[c].push(i as u32);
+            ids[next[c]] = self.id_of[s as usize];
+            next[c] += 1;
+            marker[c].push(i as u32);
         }
+        let mut marks_at = [0u32; CLASSES + 1];
+        let mut marks = Vec::new();
+        for (c, marker) in marker.into_iter().enumerate() {
+            marks.extend(marker.finish());
+            marks_at[c + 1] = marks.len() as u32;
+        }
+        marks.shrink_to_fit();
         seen.sort_unstable();
         let mut dense = [[0u32; DENSE_IDS]; CLASSES];
         let mut rare: [Vec<(u32, u32)>; CLASSES] = Default::default();
@@ -156,11 +168,10 @@ impl Partition {
         }
         Projection {
             len: text.len(),
-            marks: marks.map(Marker::finish),
-            ids: ids.map(|mut ids| {
-                ids.resize(ids.len() + PADDING, NO_MATCH);
-                ids
-            }),
+            ids,
+            ids_at,
+            marks,
+            marks_at,
             dense,
             rare,
             distinct,
@@ -172,12 +183,17 @@ impl Partition {
 pub(super) struct Projection {
     /// The whole text's length.
     len: usize,
-    /// Per class: its characters' class ids, in text order, followed by [`PADDING`]
-    /// [`NO_MATCH`] ids, as a lane reads them.
-    ids: [Vec<u8>; CLASSES],
-    /// Per class: the marks ([`Marker`]) of where each character of `ids` stands in the
-    /// whole text.
-    marks: [Vec<u32>; CLASSES],
+    /// Class by class: its characters' class ids, in text order, followed by [`PADDING`]
+    /// [`NO_MATCH`] ids, as a lane reads them; class `c`'s from `ids_at[c]` to
+    /// `ids_at[c + 1]`. One allocation for all classes, and the marks in one more: a
+    /// lane's first look at a text it has not seen yet is one miss in the cache, not one
+    /// per class.
+    ids: Vec<u8>,
+    ids_at: [u32; CLASSES + 1],
+    /// Class by class: the marks ([`Marker`]) of where each character of its ids stands in
+    /// the whole text; class `c`'s from `marks_at[c]` to `marks_at[c + 1]`.
+    marks: Vec<u32>,
+    marks_at: [u32; CLASSES + 1],
     /// Per class: how often each id below [`DENSE_IDS`] occurs.
     dense: [[u32; DENSE_IDS]; CLASSES],
     /// Per class: `(symbol, occurrences)` of the symbols with larger ids, sorted by symbol.
@@ -189,7 +205,17 @@ pub(super) struct Projection {
 impl Projection {
     /// Class `c`'s ids, without the padding.
     fn class_ids(&self, c: usize) -> &[u8] {
-        &self.ids[c][..self.ids[c].len() - PADDING]
+        &self.ids[self.ids_at[c] as usize..self.ids_at[c + 1] as usize - PADDING]
+    }
+
+    /// Class `c`'s ids and their padding.
+    fn padded_ids(&self, c: usize) -> &[u8] {
+        &self.ids[self.ids_at[c] as usize..self.ids_at[c + 1] as usize]
+    }
+
+    /// Class `c`'s marks.
+    fn marks(&self, c: usize) -> &[u32] {
+        &self.marks[self.marks_at[c] as usize..self.marks_at[c + 1] as usize]
     }
 
     /// How often each symbol of class `c` occurs, in no particular order.
@@ -321,15 +347,15 @@ impl<'a> ClassBound<'a> {
                     let (candidate, bound, upper) = &alive[i];
                     let other = &projections[candidate.other];
                     Lane {
-                        text: &other.ids[c],
-                        marks: &other.marks[c],
+                        text: other.padded_ids(c),
+                        marks: other.marks(c),
                         above: mine.len.saturating_sub(candidate.need),
                         below: other.len.saturating_sub(candidate.need),
                         // What the other classes leave this one to reach.
                         need: candidate.need.saturating_sub(bound - upper[c]),
                     }
                 }));
-                let lcs = pattern.lcs_lanes_banded(&mine.marks[c], &lanes);
+                let lcs = pattern.lcs_lanes_banded(mine.marks(c), &lanes);
                 for (&i, lcs) in chunk.iter().zip(lcs) {
                     let (_, bound, upper) = &mut alive[i];
                     *bound = *bound - upper[c] + lcs.min(upper[c]);
