@@ -34,13 +34,15 @@
 //!    other characters); counting several characters in one bucket can only lower the
 //!    distance, so the bound stays valid. It costs 64 additions per pair, with no look at
 //!    the texts.
-//! 3. **Classes.** The alphabet is split into eight classes of equal frequency; the LCS
+//! 3. **Classes.** The alphabet is split into seven classes of neighbouring frequencies
+//!    (runs of the symbols in order of frequency, each holding about its share); the LCS
 //!    of the whole texts is at most the sum of the LCSs of their letters of each class, and
 //!    each of those is at most the class's common character count. Class by class, the
 //!    count is replaced by the class's real LCS, until the sum falls below what the limit
 //!    needs (see `classes`). Texts in the same language from the same templates pass the
-//!    count bound but rarely survive two classes; each class costs about 1/64 of the full
-//!    LCS, and eight pairs are computed side by side, a vector lane each. A pair within
+//!    count bound but rarely survive a few classes; a class's LCS costs the square of its
+//!    share of the text times the full LCS, and eight pairs are computed side by side, a
+//!    vector lane each. A pair within
 //!    the limit has an LCS alignment inside the band of step 4, and that alignment's
 //!    letters of class `i` are a common subsequence of `a|i` and `b|i` inside the same band
 //!    (positions counted in the whole texts), so each class's LCS is computed only over the

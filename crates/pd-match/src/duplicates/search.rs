@@ -90,76 +90,93 @@ fn max_distance(total_len: usize, slack: f64) -> usize {
     (total_len as f64 * slack).floor() as usize + 1
 }
 
+/// Every text's length and histogram, in order of length: the window a text is compared
+/// with is one stretch of memory, read front to back, and the next text's window is
+/// nearly the same one, still in the cache.
+struct Signatures {
+    lens: Vec<usize>,
+    histograms: Vec<[u16; BUCKETS]>,
+}
+
+impl Signatures {
+    /// `order`: the texts' indices by length.
+    fn new(texts: &[PreparedText], order: &[usize]) -> Signatures {
+        Signatures {
+            lens: order.iter().map(|&i| texts[i].len()).collect(),
+            histograms: order.iter().map(|&i| texts[i].histogram).collect(),
+        }
+    }
+}
+
 /// Lower bound on the Indel distance: the L1 distance of the character histograms.
 #[inline(always)]
-fn histogram_bound(a: &PreparedText, b: &PreparedText) -> usize {
-    a.histogram
-        .iter()
-        .zip(&b.histogram)
+fn histogram_bound(a: &[u16; BUCKETS], b: &[u16; BUCKETS]) -> usize {
+    a.iter()
+        .zip(b)
         .map(|(&x, &y)| x.abs_diff(y) as u32)
         .sum::<u32>() as usize
 }
 
-/// The texts of `longer` (sorted by length, none shorter than `a`) that pass the length
-/// and histogram bounds against `a`, pushed onto `candidates`; returns how many were
-/// inside the length window.
+/// The texts after the `p`-th by length that pass the length and histogram bounds
+/// against it, pushed onto `candidates` (by their place in length order); returns how
+/// many were inside the length window.
 fn scan_window(
-    texts: &[PreparedText],
-    a: &PreparedText,
-    longer: &[usize],
+    signatures: &Signatures,
+    p: usize,
     slack: f64,
     candidates: &mut Vec<Candidate>,
 ) -> u64 {
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") {
         // SAFETY: the processor has the feature the function is compiled for.
-        return unsafe { scan_window_avx2(texts, a, longer, slack, candidates) };
+        return unsafe { scan_window_avx2(signatures, p, slack, candidates) };
     }
-    scan_window_generic(texts, a, longer, slack, candidates)
+    scan_window_generic(signatures, p, slack, candidates)
 }
 
 /// [`scan_window`] compiled for 256-bit vectors: a histogram comparison is four of them.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 fn scan_window_avx2(
-    texts: &[PreparedText],
-    a: &PreparedText,
-    longer: &[usize],
+    signatures: &Signatures,
+    p: usize,
     slack: f64,
     candidates: &mut Vec<Candidate>,
 ) -> u64 {
-    scan_window_generic(texts, a, longer, slack, candidates)
+    scan_window_generic(signatures, p, slack, candidates)
 }
 
 #[inline(always)]
 fn scan_window_generic(
-    texts: &[PreparedText],
-    a: &PreparedText,
-    longer: &[usize],
+    signatures: &Signatures,
+    p: usize,
     slack: f64,
     candidates: &mut Vec<Candidate>,
 ) -> u64 {
+    let (len_a, histogram_a) = (signatures.lens[p], &signatures.histograms[p]);
+    let longer = signatures.lens[p + 1..]
+        .iter()
+        .zip(&signatures.histograms[p + 1..]);
     let mut inside = 0;
-    for &b in longer {
-        let text_b = &texts[b];
-        let total = a.len() + text_b.len();
+    for (q, (&len_b, histogram_b)) in (p + 1..).zip(longer) {
+        let total = len_a + len_b;
         let limit = max_distance(total, slack);
         // Sorted by length, so once the length gap exceeds the limit it does for every
         // longer text too (the gap grows by 1 per character, the limit by less).
         // (Below ratio 50 the limit grows by more than half a character per character,
         // where rounding could make two steps at once: no early stop.)
-        if text_b.len() - a.len() > limit {
+        if len_b - len_a > limit {
             if slack < 0.5 {
                 break;
             }
             continue;
         }
         inside += 1;
-        if histogram_bound(a, text_b) > limit {
+        if histogram_bound(histogram_a, histogram_b) > limit {
             continue;
         }
         let need = total.saturating_sub(limit).div_ceil(2);
-        candidates.push(Candidate { other: b, need });
+        candidates.push(Candidate { other: q, need });
     }
     inside
 }
@@ -197,12 +214,14 @@ pub fn similar_pairs(
     let chars: Vec<&[char]> = texts.iter().map(|t| t.chars.as_slice()).collect();
     let alphabet = Alphabet::new(&chars);
     let partition = Partition::banded(&alphabet.frequency(&chars));
-    let projections: Vec<Projection> = chars
+    // Signatures and projections in order of length, where each text's window lies.
+    let signatures = Signatures::new(texts, &order);
+    let projections: Vec<Projection> = order
         .par_iter()
         .map_init(
             || (Vec::new(), Vec::new()),
-            |(symbols, scratch), t| {
-                alphabet.symbols_into(t, symbols);
+            |(symbols, scratch), &i| {
+                alphabet.symbols_into(chars[i], symbols);
                 partition.project(symbols, scratch)
             },
         )
@@ -217,13 +236,13 @@ pub fn similar_pairs(
             let mut found = Vec::new();
             let mut pattern: Option<Pattern> = None;
             let mut other = Vec::new();
-            let mut classes = ClassBound::new(&projections[a]);
+            let mut classes = ClassBound::new(&projections[p]);
             let mut candidates = Vec::new();
-            stats.length_candidates +=
-                scan_window(texts, text_a, &order[p + 1..], slack, &mut candidates);
+            stats.length_candidates += scan_window(&signatures, p, slack, &mut candidates);
             stats.class_checked += candidates.len() as u64;
             classes.retain_reachable(&mut candidates, &projections);
-            for Candidate { other: b, .. } in candidates {
+            for Candidate { other: q, .. } in candidates {
+                let b = order[q];
                 let text_b = &texts[b];
                 let limit = max_distance(text_a.len() + text_b.len(), slack);
                 stats.verified += 1;
