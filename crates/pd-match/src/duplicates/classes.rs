@@ -65,6 +65,10 @@ const MIN_SYMBOLS: usize = 2;
 pub(super) struct Partition {
     class_of: Vec<u8>,
     id_of: Vec<u8>,
+    /// Each symbol's place in order of frequency, most frequent first.
+    rank_of: Vec<u32>,
+    /// Class `c` holds the symbols ranked `starts[c]..starts[c + 1]`.
+    starts: [u32; CLASSES + 1],
 }
 
 /// The highest class id: the ids of a class are `0..=LAST_ID`, the symbols past it share
@@ -89,9 +93,15 @@ impl Partition {
         by_frequency.sort_by_key(|&s| (std::cmp::Reverse(frequency[s]), s));
         let mut class_of = vec![0u8; alphabet];
         let mut id_of = vec![0u8; alphabet];
+        let mut rank_of = vec![0u32; alphabet];
+        for (rank, &s) in by_frequency.iter().enumerate() {
+            rank_of[s] = rank as u32;
+        }
+        let mut starts = [alphabet as u32; CLASSES + 1];
         let mut left: u64 = frequency.iter().sum();
         let mut symbols = by_frequency.into_iter().peekable();
         for class in 0..CLASSES {
+            starts[class] = symbols.peek().map_or(alphabet as u32, |&s| rank_of[s]);
             let share = left / (CLASSES - class) as u64;
             let (mut members, mut load) = (0usize, 0u64);
             while let Some(&s) = symbols.peek() {
@@ -109,7 +119,12 @@ impl Partition {
             }
             left -= load;
         }
-        Partition { class_of, id_of }
+        Partition {
+            class_of,
+            id_of,
+            rank_of,
+            starts,
+        }
     }
 
     /// A text split into its classes. `scratch`: a buffer to reuse between calls (all
@@ -150,31 +165,32 @@ impl Partition {
             marks_at[c + 1] = marks.len() as u32;
         }
         marks.shrink_to_fit();
-        seen.sort_unstable();
-        let mut dense = [[0u32; DENSE_IDS]; CLASSES];
-        let mut rare: [Vec<(u32, u32)>; CLASSES] = Default::default();
+        let mut counts = [0u32; COUNTED];
+        let mut rare = Vec::new();
         let mut distinct = [0u32; CLASSES];
+        let mut squares = [0u64; CLASSES];
         for s in seen {
             let count = std::mem::take(&mut scratch[s as usize]);
             let c = self.class_of[s as usize] as usize;
-            match self.id_of[s as usize] as usize {
-                id if id < DENSE_IDS => dense[c][id] = count,
-                _ => rare[c].push((s, count)),
+            match self.rank_of[s as usize] as usize {
+                rank if rank < COUNTED => counts[rank] = count,
+                rank => rare.push((rank as u32, count)),
             }
             distinct[c] += 1;
+            squares[c] += u64::from(count) * u64::from(count);
         }
-        for rare in &mut rare {
-            rare.shrink_to_fit();
-        }
+        rare.sort_unstable();
+        rare.shrink_to_fit();
         Projection {
             len: text.len(),
             ids,
             ids_at,
             marks,
             marks_at,
-            dense,
+            counts,
             rare,
             distinct,
+            squares,
         }
     }
 }
@@ -194,12 +210,14 @@ pub(super) struct Projection {
     /// the whole text; class `c`'s from `marks_at[c]` to `marks_at[c + 1]`.
     marks: Vec<u32>,
     marks_at: [u32; CLASSES + 1],
-    /// Per class: how often each id below [`DENSE_IDS`] occurs.
-    dense: [[u32; DENSE_IDS]; CLASSES],
-    /// Per class: `(symbol, occurrences)` of the symbols with larger ids, sorted by symbol.
-    rare: [Vec<(u32, u32)>; CLASSES],
+    /// How often each of the [`COUNTED`] most frequent symbols occurs, by rank.
+    counts: [u32; COUNTED],
+    /// `(rank, occurrences)` of the rarer symbols that occur, by rank.
+    rare: Vec<(u32, u32)>,
     /// Per class: how many different symbols occur.
     distinct: [u32; CLASSES],
+    /// Per class: the sum of its symbols' occurrences squared.
+    squares: [u64; CLASSES],
 }
 
 impl Projection {
@@ -217,29 +235,25 @@ impl Projection {
     fn marks(&self, c: usize) -> &[u32] {
         &self.marks[self.marks_at[c] as usize..self.marks_at[c + 1] as usize]
     }
-
-    /// How often each symbol of class `c` occurs, in no particular order.
-    fn counts(&self, c: usize) -> impl Iterator<Item = u32> {
-        let dense = self.dense[c].iter().copied().filter(|&n| n > 0);
-        dense.chain(self.rare[c].iter().map(|&(_, n)| n))
-    }
 }
 
-/// The ids whose counts a [`Projection`] keeps in an array rather than a list: a class's
-/// most frequent symbols, each with an id of its own. Comparing two arrays is a few
-/// vector instructions, merging two lists a branch per symbol; and the arrays are part
-/// of the projection, not one more place in memory per class.
-const DENSE_IDS: usize = 16;
+/// How many of the most frequent symbols a [`Projection`] counts in an array, by rank,
+/// rather than in a list: comparing two arrays is a few vector instructions, merging two
+/// lists a branch per symbol; and the array is part of the projection, not one more
+/// place in memory. Classes are runs of ranks, so each class's counts are a run of the
+/// array.
+const COUNTED: usize = 64;
 
-/// Per class `c`, `Σ_s min(count_x(s), count_y(s))` over the symbols `s` of `c`. All
-/// classes in one go, so the arrays are compared as one.
-fn common_counts(x: &Projection, y: &Projection) -> [usize; CLASSES] {
+/// Per class `c`, `Σ_s min(count_x(s), count_y(s))` over the symbols `s` of `c`
+/// (`starts`: the partition's runs of ranks). All classes in one go, so the arrays are
+/// compared as one.
+fn common_counts(x: &Projection, y: &Projection, starts: &[u32; CLASSES + 1]) -> [usize; CLASSES] {
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") {
         // SAFETY: the processor has the feature the function is compiled for.
-        return unsafe { common_counts_avx2(x, y) };
+        return unsafe { common_counts_avx2(x, y, starts) };
     }
-    common_counts_generic(x, y)
+    common_counts_generic(x, y, starts)
 }
 
 /// [`common_counts`] compiled for 256-bit vectors: a class's array is two of them, with
@@ -247,41 +261,52 @@ fn common_counts(x: &Projection, y: &Projection) -> [usize; CLASSES] {
 /// SSE4.1 have none).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-fn common_counts_avx2(x: &Projection, y: &Projection) -> [usize; CLASSES] {
-    common_counts_generic(x, y)
+fn common_counts_avx2(
+    x: &Projection,
+    y: &Projection,
+    starts: &[u32; CLASSES + 1],
+) -> [usize; CLASSES] {
+    common_counts_generic(x, y, starts)
 }
 
 #[inline(always)]
-fn common_counts_generic(x: &Projection, y: &Projection) -> [usize; CLASSES] {
-    std::array::from_fn(|c| {
-        let dense: u32 = x.dense[c]
-            .iter()
-            .zip(&y.dense[c])
-            .map(|(&m, &n)| m.min(n))
-            .sum();
-        let rare = match (x.rare[c].is_empty(), y.rare[c].is_empty()) {
-            (false, false) => common_rare(&x.rare[c], &y.rare[c]),
-            _ => 0,
-        };
-        dense as usize + rare
-    })
+fn common_counts_generic(
+    x: &Projection,
+    y: &Projection,
+    starts: &[u32; CLASSES + 1],
+) -> [usize; CLASSES] {
+    let common: [u32; COUNTED] = std::array::from_fn(|r| x.counts[r].min(y.counts[r]));
+    let mut sums: [usize; CLASSES] = std::array::from_fn(|c| {
+        let run = (starts[c] as usize).min(COUNTED)..(starts[c + 1] as usize).min(COUNTED);
+        common[run].iter().map(|&n| n as usize).sum()
+    });
+    if !x.rare.is_empty() && !y.rare.is_empty() {
+        common_rare(&x.rare, &y.rare, starts, &mut sums);
+    }
+    sums
 }
 
-/// `Σ_s min(count_x(s), count_y(s))` over two count lists sorted by symbol.
-fn common_rare(x: &[(u32, u32)], y: &[(u32, u32)]) -> usize {
-    let (mut i, mut j, mut sum) = (0, 0, 0usize);
+/// Adds `min(count_x(s), count_y(s))` of the symbols of two count lists (sorted by rank)
+/// to their classes' sums.
+fn common_rare(
+    x: &[(u32, u32)],
+    y: &[(u32, u32)],
+    starts: &[u32; CLASSES + 1],
+    sums: &mut [usize; CLASSES],
+) {
+    let (mut i, mut j) = (0, 0);
     while i < x.len() && j < y.len() {
         match x[i].0.cmp(&y[j].0) {
             std::cmp::Ordering::Less => i += 1,
             std::cmp::Ordering::Greater => j += 1,
             std::cmp::Ordering::Equal => {
-                sum += x[i].1.min(y[j].1) as usize;
+                let class = starts[1..].partition_point(|&start| start <= x[i].0);
+                sums[class] += x[i].1.min(y[j].1) as usize;
                 i += 1;
                 j += 1;
             }
         }
     }
-    sum
 }
 
 /// A text to compare with, and the LCS it must reach.
@@ -296,13 +321,16 @@ pub(super) struct Candidate {
 /// built on first use and kept.
 pub(super) struct ClassBound<'a> {
     projection: &'a Projection,
+    /// The partition's runs of ranks, one per class.
+    starts: [u32; CLASSES + 1],
     patterns: [Option<ClassPattern>; CLASSES],
 }
 
 impl<'a> ClassBound<'a> {
-    pub fn new(projection: &'a Projection) -> ClassBound<'a> {
+    pub fn new(projection: &'a Projection, partition: &Partition) -> ClassBound<'a> {
         ClassBound {
             projection,
+            starts: partition.starts,
             patterns: Default::default(),
         }
     }
@@ -321,7 +349,7 @@ impl<'a> ClassBound<'a> {
             .iter()
             .map(|&candidate| {
                 let other = &projections[candidate.other];
-                let upper = common_counts(mine, other);
+                let upper = common_counts(mine, other, &self.starts);
                 (candidate, upper.iter().sum(), upper)
             })
             .filter(|&(candidate, bound, _)| bound >= candidate.need)
@@ -332,7 +360,7 @@ impl<'a> ClassBound<'a> {
         // `Σ count² / len²`, compared without division.
         let mut order: [usize; CLASSES] = std::array::from_fn(|c| c);
         let alike = |c: usize| -> (u128, u128) {
-            let squares: u64 = mine.counts(c).map(|n| n as u64 * n as u64).sum();
+            let squares = mine.squares[c];
             let len = mine.class_ids(c).len() as u64;
             // An empty class: as alike as can be (it is skipped anyway).
             match len {
@@ -423,8 +451,8 @@ mod tests {
             check_bound(&x, &y, false, slack)?;
         }
 
-        /// Classes of more than [`DENSE_IDS`] symbols: their counts in the array and in
-        /// the list.
+        /// More than [`COUNTED`] symbols, and classes of more than 255: their counts in the
+        /// array and in the list.
         #[test]
         fn the_bound_never_drops_a_reachable_lcs_over_large_classes(
             x in "[a-e\u{400}-\u{4ff} ]{0,300}",
@@ -477,10 +505,10 @@ mod tests {
                 partition.project(&s.texts[1], &mut Vec::new()),
             );
             let lcs = naive_lcs(&s.texts[0], &s.texts[1]);
-            let mut bound = ClassBound::new(&pa);
+            let mut bound = ClassBound::new(&pa, &partition);
             proptest::prop_assert!(bound.may_reach(&pb, lcs));
             proptest::prop_assert!(bound.may_reach(&pb, lcs.saturating_sub(slack)));
-            let counts: usize = common_counts(&pa, &pb).iter().sum();
+            let counts: usize = common_counts(&pa, &pb, &partition.starts).iter().sum();
             // The count bound, symbol by symbol.
             let occurrences =
                 |text: &[u32], symbol: u32| text.iter().filter(|&&t| t == symbol).count();
@@ -555,7 +583,7 @@ mod tests {
             partition.project(&s.texts[0], &mut Vec::new()),
             partition.project(&s.texts[1], &mut Vec::new()),
         );
-        let mut bound = ClassBound::new(&pa);
+        let mut bound = ClassBound::new(&pa, &partition);
         assert!(!bound.may_reach(&pb, 20));
         // Each of the seven classes holds three or four letters; reversed, they have an
         // LCS of one each, so the bound comes down to at most 7 (the band an LCS of 9

@@ -236,7 +236,7 @@ pub fn similar_pairs(
             let mut found = Vec::new();
             let mut pattern: Option<Pattern> = None;
             let mut other = Vec::new();
-            let mut classes = ClassBound::new(&projections[p]);
+            let mut classes = ClassBound::new(&projections[p], &partition);
             let mut candidates = Vec::new();
             stats.length_candidates += scan_window(&signatures, p, slack, &mut candidates);
             stats.class_checked += candidates.len() as u64;
