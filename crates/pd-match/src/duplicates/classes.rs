@@ -100,8 +100,8 @@ impl Partition {
         let mut starts = [alphabet as u32; CLASSES + 1];
         let mut left: u64 = frequency.iter().sum();
         let mut symbols = by_frequency.into_iter().peekable();
-        for class in 0..CLASSES {
-            starts[class] = symbols.peek().map_or(alphabet as u32, |&s| rank_of[s]);
+        for (class, start) in starts.iter_mut().take(CLASSES).enumerate() {
+            *start = symbols.peek().map_or(alphabet as u32, |&s| rank_of[s]);
             let share = left / (CLASSES - class) as u64;
             let (mut members, mut load) = (0usize, 0u64);
             while let Some(&s) = symbols.peek() {
