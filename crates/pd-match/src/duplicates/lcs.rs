@@ -39,7 +39,7 @@ pub(super) struct Alphabet {
 impl Alphabet {
     /// Each text's own characters in first-appearance order are found in parallel; only
     /// those short lists are numbered one after another.
-    pub fn new(texts: &[&[char]]) -> Alphabet {
+    pub fn new(texts: &[&str]) -> Alphabet {
         let firsts: Vec<Vec<char>> = texts.par_iter().map(|t| first_appearances(t)).collect();
         let mut ascii = [NONE; 128];
         let mut others: HashMap<char, u32> = HashMap::new();
@@ -68,24 +68,24 @@ impl Alphabet {
 
     /// The symbols of `text`, which must be one of the texts the alphabet was made of,
     /// written over `out`.
-    pub fn symbols_into(&self, text: &[char], out: &mut Vec<u32>) {
+    pub fn symbols_into(&self, text: &str, out: &mut Vec<u32>) {
         out.clear();
-        out.extend(text.iter().map(|&c| match self.ascii.get(c as usize) {
+        out.extend(text.chars().map(|c| match self.ascii.get(c as usize) {
             Some(&id) => id,
             None => self.others[&c],
         }));
     }
 
     /// The symbols of `text` (one of the alphabet's texts).
-    pub fn symbols(&self, text: &[char]) -> Vec<u32> {
+    pub fn symbols(&self, text: &str) -> Vec<u32> {
         let mut out = Vec::with_capacity(text.len());
         self.symbols_into(text, &mut out);
         out
     }
 
     /// How often each symbol occurs in `texts` (the alphabet's texts).
-    pub fn frequency(&self, texts: &[&[char]]) -> Vec<u64> {
-        let count = |(mut counts, mut scratch): (Vec<u64>, Vec<u32>), text: &&[char]| {
+    pub fn frequency(&self, texts: &[&str]) -> Vec<u64> {
+        let count = |(mut counts, mut scratch): (Vec<u64>, Vec<u32>), text: &&str| {
             self.symbols_into(text, &mut scratch);
             for &s in &scratch {
                 counts[s as usize] += 1;
@@ -107,10 +107,10 @@ impl Alphabet {
 }
 
 /// The distinct characters of a text, in order of first appearance.
-fn first_appearances(text: &[char]) -> Vec<char> {
+fn first_appearances(text: &str) -> Vec<char> {
     let mut seen_ascii = [false; 128];
     let mut firsts = Vec::new();
-    for &c in text {
+    for c in text.chars() {
         let new = match seen_ascii.get_mut(c as usize) {
             Some(seen) => !std::mem::replace(seen, true),
             None => !firsts.contains(&c),
@@ -307,12 +307,10 @@ pub(super) mod tests {
     }
 
     pub(in crate::duplicates) fn symbols(texts: &[&str]) -> Symbols {
-        let chars: Vec<Vec<char>> = texts.iter().map(|t| t.chars().collect()).collect();
-        let chars: Vec<&[char]> = chars.iter().map(Vec::as_slice).collect();
-        let alphabet = Alphabet::new(&chars);
-        let frequency = alphabet.frequency(&chars);
+        let alphabet = Alphabet::new(texts);
+        let frequency = alphabet.frequency(texts);
         let symbols = Symbols {
-            texts: chars.iter().map(|t| alphabet.symbols(t)).collect(),
+            texts: texts.iter().map(|t| alphabet.symbols(t)).collect(),
             alphabet: alphabet.len(),
         };
         assert_eq!(symbols.frequency(), frequency);

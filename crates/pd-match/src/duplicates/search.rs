@@ -17,7 +17,11 @@ const OTHER_BUCKETS: u32 = 27;
 /// One document's processed text and its signature.
 #[derive(Debug, Clone)]
 pub struct PreparedText {
-    chars: Vec<char>,
+    /// The processed text, as UTF-8: a byte a character for most text, where a `char`
+    /// takes four.
+    text: String,
+    /// Its length in characters.
+    len: usize,
     /// Character counts per bucket, saturating at `u16::MAX` (capped counts differ by no
     /// more than the true counts do, so the bound stays valid; 16-bit counts halve the
     /// bytes compared per pair).
@@ -33,16 +37,25 @@ impl PreparedText {
             let count = &mut histogram[bucket(c)];
             *count = count.saturating_add(1);
         }
-        PreparedText { chars, histogram }
+        PreparedText {
+            text: chars.iter().collect(),
+            len: chars.len(),
+            histogram,
+        }
+    }
+
+    /// The processed text.
+    pub fn text(&self) -> &str {
+        &self.text
     }
 
     /// The processed characters.
-    pub fn chars(&self) -> &[char] {
-        &self.chars
+    pub fn chars(&self) -> std::str::Chars<'_> {
+        self.text.chars()
     }
 
     fn len(&self) -> usize {
-        self.chars.len()
+        self.len
     }
 }
 
@@ -186,7 +199,7 @@ fn scan_window_generic(
 /// pattern bit vectors of `a`, returns wrong scores, so each pair is scored on its own.)
 fn score(a: &PreparedText, b: &PreparedText, ratio: f64) -> Option<f64> {
     let args = Args::default().score_cutoff(ratio / 100.0);
-    fuzz::ratio_with_args(a.chars.iter().copied(), b.chars.iter().copied(), &args)
+    fuzz::ratio_with_args(a.chars(), b.chars(), &args)
         .map(|s| s * 100.0)
         .filter(|&r| r >= ratio)
 }
@@ -211,9 +224,9 @@ pub fn similar_pairs(
     let slack = ((100.0 - ratio) / 100.0).clamp(0.0, 1.0);
     let mut order: Vec<usize> = (0..texts.len()).collect();
     order.sort_by_key(|&i| (texts[i].len(), i));
-    let chars: Vec<&[char]> = texts.iter().map(|t| t.chars.as_slice()).collect();
-    let alphabet = Alphabet::new(&chars);
-    let partition = Partition::banded(&alphabet.frequency(&chars));
+    let strs: Vec<&str> = texts.iter().map(PreparedText::text).collect();
+    let alphabet = Alphabet::new(&strs);
+    let partition = Partition::banded(&alphabet.frequency(&strs));
     // Signatures and projections in order of length, where each text's window lies.
     let signatures = Signatures::new(texts, &order);
     let projections: Vec<Projection> = order
@@ -221,7 +234,7 @@ pub fn similar_pairs(
         .map_init(
             || (Vec::new(), Vec::new()),
             |(symbols, scratch), &i| {
-                alphabet.symbols_into(chars[i], symbols);
+                alphabet.symbols_into(strs[i], symbols);
                 partition.project(symbols, scratch)
             },
         )
@@ -247,9 +260,9 @@ pub fn similar_pairs(
                 let limit = max_distance(text_a.len() + text_b.len(), slack);
                 stats.verified += 1;
                 let pattern = pattern.get_or_insert_with(|| {
-                    Pattern::new(&alphabet.symbols(&text_a.chars), alphabet.len())
+                    Pattern::new(&alphabet.symbols(&text_a.text), alphabet.len())
                 });
-                alphabet.symbols_into(&text_b.chars, &mut other);
+                alphabet.symbols_into(&text_b.text, &mut other);
                 if pattern.lcs_within(&other, limit).is_none() {
                     continue;
                 }
