@@ -22,7 +22,7 @@
 //! computes the LCS of a problem that still holds every good enough alignment and no
 //! better one: results within the limit are exact, and so is the early exit.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use rayon::prelude::*;
 
@@ -109,11 +109,13 @@ impl Alphabet {
 /// The distinct characters of a text, in order of first appearance.
 fn first_appearances(text: &str) -> Vec<char> {
     let mut seen_ascii = [false; 128];
+    // A text in a large script may hold thousands of different characters.
+    let mut seen_others = HashSet::new();
     let mut firsts = Vec::new();
     for c in text.chars() {
         let new = match seen_ascii.get_mut(c as usize) {
             Some(seen) => !std::mem::replace(seen, true),
-            None => !firsts.contains(&c),
+            None => seen_others.insert(c),
         };
         if new {
             firsts.push(c);
