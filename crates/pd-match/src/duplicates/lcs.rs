@@ -22,7 +22,7 @@
 //! computes the LCS of a problem that still holds every good enough alignment and no
 //! better one: results within the limit are exact, and so is the early exit.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use rayon::prelude::*;
 
@@ -34,17 +34,20 @@ pub(super) struct Alphabet {
     ascii: [u32; 128],
     others: HashMap<char, u32>,
     len: usize,
+    /// How often each symbol occurs in all the texts.
+    frequency: Vec<u64>,
 }
 
 impl Alphabet {
-    /// Each text's own characters in first-appearance order are found in parallel; only
-    /// those short lists are numbered one after another.
+    /// Each text's own characters in first-appearance order, and how often each occurs,
+    /// are found in parallel; only those short lists are numbered and added up one after
+    /// another.
     pub fn new(texts: &[&str]) -> Alphabet {
-        let firsts: Vec<Vec<char>> = texts.par_iter().map(|t| first_appearances(t)).collect();
+        let seen: Vec<Seen> = texts.par_iter().map(|t| Seen::of(t)).collect();
         let mut ascii = [NONE; 128];
         let mut others: HashMap<char, u32> = HashMap::new();
         let mut len = 0u32;
-        for c in firsts.into_iter().flatten() {
+        for &c in seen.iter().flat_map(|s| &s.firsts) {
             let slot = match ascii.get_mut(c as usize) {
                 Some(slot) => slot,
                 None => others.entry(c).or_insert(NONE),
@@ -54,10 +57,26 @@ impl Alphabet {
                 len += 1;
             }
         }
-        Alphabet {
+        let mut alphabet = Alphabet {
             ascii,
             others,
             len: len as usize,
+            frequency: vec![0; len as usize],
+        };
+        for s in &seen {
+            for &c in &s.firsts {
+                let symbol = alphabet.symbol(c) as usize;
+                alphabet.frequency[symbol] += u64::from(s.count(c));
+            }
+        }
+        alphabet
+    }
+
+    /// The symbol of a character of the alphabet's texts.
+    fn symbol(&self, c: char) -> u32 {
+        match self.ascii.get(c as usize) {
+            Some(&id) => id,
+            None => self.others[&c],
         }
     }
 
@@ -70,10 +89,7 @@ impl Alphabet {
     /// written over `out`.
     pub fn symbols_into(&self, text: &str, out: &mut Vec<u32>) {
         out.clear();
-        out.extend(text.chars().map(|c| match self.ascii.get(c as usize) {
-            Some(&id) => id,
-            None => self.others[&c],
-        }));
+        out.extend(text.chars().map(|c| self.symbol(c)));
     }
 
     /// The symbols of `text` (one of the alphabet's texts).
@@ -83,45 +99,47 @@ impl Alphabet {
         out
     }
 
-    /// How often each symbol occurs in `texts` (the alphabet's texts).
-    pub fn frequency(&self, texts: &[&str]) -> Vec<u64> {
-        let count = |(mut counts, mut scratch): (Vec<u64>, Vec<u32>), text: &&str| {
-            self.symbols_into(text, &mut scratch);
-            for &s in &scratch {
-                counts[s as usize] += 1;
-            }
-            (counts, scratch)
-        };
-        texts
-            .par_iter()
-            .fold(|| (vec![0u64; self.len], Vec::new()), count)
-            .map(|(counts, _)| counts)
-            .reduce(
-                || vec![0u64; self.len],
-                |mut x, y| {
-                    x.iter_mut().zip(y).for_each(|(x, y)| *x += y);
-                    x
-                },
-            )
+    /// How often each symbol occurs in all the alphabet's texts.
+    pub fn frequency(&self) -> &[u64] {
+        &self.frequency
     }
 }
 
-/// The distinct characters of a text, in order of first appearance.
-fn first_appearances(text: &str) -> Vec<char> {
-    let mut seen_ascii = [false; 128];
-    // A text in a large script may hold thousands of different characters.
-    let mut seen_others = HashSet::new();
-    let mut firsts = Vec::new();
-    for c in text.chars() {
-        let new = match seen_ascii.get_mut(c as usize) {
-            Some(seen) => !std::mem::replace(seen, true),
-            None => seen_others.insert(c),
+/// One text's distinct characters, in order of first appearance, and how often each
+/// occurs.
+struct Seen {
+    firsts: Vec<char>,
+    ascii: [u32; 128],
+    /// A text in a large script may hold thousands of different characters.
+    others: HashMap<char, u32>,
+}
+
+impl Seen {
+    fn of(text: &str) -> Seen {
+        let mut seen = Seen {
+            firsts: Vec::new(),
+            ascii: [0; 128],
+            others: HashMap::new(),
         };
-        if new {
-            firsts.push(c);
+        for c in text.chars() {
+            let count = match seen.ascii.get_mut(c as usize) {
+                Some(count) => count,
+                None => seen.others.entry(c).or_insert(0),
+            };
+            if *count == 0 {
+                seen.firsts.push(c);
+            }
+            *count += 1;
+        }
+        seen
+    }
+
+    fn count(&self, c: char) -> u32 {
+        match self.ascii.get(c as usize) {
+            Some(&n) => n,
+            None => self.others[&c],
         }
     }
-    firsts
 }
 
 /// Where each symbol of the pattern text occurs, a bit per position.
@@ -310,7 +328,7 @@ pub(super) mod tests {
 
     pub(in crate::duplicates) fn symbols(texts: &[&str]) -> Symbols {
         let alphabet = Alphabet::new(texts);
-        let frequency = alphabet.frequency(texts);
+        let frequency = alphabet.frequency().to_vec();
         let symbols = Symbols {
             texts: texts.iter().map(|t| alphabet.symbols(t)).collect(),
             alphabet: alphabet.len(),

@@ -226,7 +226,7 @@ pub fn similar_pairs(
     order.sort_by_key(|&i| (texts[i].len(), i));
     let strs: Vec<&str> = texts.iter().map(PreparedText::text).collect();
     let alphabet = Alphabet::new(&strs);
-    let partition = Partition::banded(&alphabet.frequency(&strs));
+    let partition = Partition::banded(alphabet.frequency());
     // Signatures and projections in order of length, where each text's window lies.
     let signatures = Signatures::new(texts, &order);
     let projections: Vec<Projection> = order
