@@ -17,8 +17,10 @@
 //! before `q + above`; both only grow with `q`. A lane is *active* from the step at which
 //! `hi` first exceeds zero to the one at which `lo` reaches the pattern's length, or
 //! longer; outside that its band is empty and it reads [`NO_MATCH`]. The steps are run in
-//! segments of at most [`SEGMENT`], split where a lane starts or stops; over a segment
-//! every active lane computes the same words: from the lowest `lo / 64` any of them has at
+//! segments of [`SEGMENT`], from one multiple of it to the next: a lane's activity is
+//! taken to start at one and to stop at one or at its text's end, past which it reads
+//! the [`PADDING`] that follows every text. Over a segment every active lane computes the
+//! same words: from the lowest `lo / 64` any of them has at
 //! the segment's first step to the highest `⌈hi / 64⌉` any of them has at its last step,
 //! or reached before (the end never shrinks, so the words above it are still all ones).
 //! As `lo` and `hi` only grow, that covers every active lane's band at every step of the
@@ -33,9 +35,8 @@
 //! lane is made active no later and stopped no sooner. A lane active where its band is
 //! empty, or computing words outside its band, only keeps matches the band would have
 //! deleted (below), and a longer activity only adds steps to the early exit's count.
-//! Segments start at multiples of [`SEGMENT`] unless a lane starts or stops inside one,
-//! so their first step's position is nearly always a mark itself, as are the pattern's
-//! words' first characters. The marks take a [`SEGMENT`]-th of the positions' bytes: what
+//! Segments start at multiples of [`SEGMENT`], so their first step's position is a mark
+//! itself, as are the pattern's words' first characters. The marks take a [`SEGMENT`]-th of the positions' bytes: what
 //! a lane reads of a text it has not seen yet is mostly its ids, and no text keeps its
 //! positions.
 //!
@@ -55,8 +56,8 @@
 //! the need and still at least the LCS over its band. When no lane has anything left to
 //! compute, the whole comparison stops.
 
-/// How many texts [`ClassPattern::lcs_lanes_banded`] compares at once: eight words, two
-/// 256-bit vectors.
+/// How many texts [`ClassPattern::lcs_lanes_banded`] compares at once: eight words, one
+/// 512-bit vector or two 256-bit ones.
 pub(super) const LANES: usize = 8;
 
 /// Ids a class can have: one byte.
