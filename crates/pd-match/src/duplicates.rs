@@ -41,20 +41,21 @@
 //!    count is replaced by the class's real LCS, until the sum falls below what the limit
 //!    needs (see `classes`). Texts in the same language from the same templates pass the
 //!    count bound but rarely survive a few classes; a class's LCS costs the square of its
-//!    share of the text times the full LCS, and eight pairs are computed side by side, a
-//!    vector lane each. A pair within
+//!    share of the text times the full LCS, and each text is compared with eight shorter
+//!    ones side by side, a vector lane each. A pair within
 //!    the limit has an LCS alignment inside the band of step 4, and that alignment's
 //!    letters of class `i` are a common subsequence of `a|i` and `b|i` inside the same band
 //!    (positions counted in the whole texts), so each class's LCS is computed only over the
 //!    words of `a|i` some lane's band reaches: the bound stays above the LCS of every pair
 //!    that can reach the ratio, and gets cheaper and a little tighter. Every text's
-//!    letters of each class are stored once as one-byte class ids, so a lane's step is a
-//!    plain load of the next id and of that id's match word, with nothing looked up per
-//!    pair (see `lanes`). A lane stops as soon as the class can no longer bring the sum to
-//!    the need: a column's LCS grows by at most one per step, so once what it holds plus
-//!    the steps left falls short, the pair is out.
+//!    letters of each class are stored once as one-byte class ids and as the match words
+//!    of the ids it holds; the eight patterns' match words are copied into one table with
+//!    a row per id of the text, so a step loads the next id's row, all lanes' words in
+//!    one go, with nothing looked up per pair (see `lanes`). A lane stops as soon as the
+//!    class can no longer bring the sum to the need: a column's LCS grows by at most one
+//!    per step, so once what it holds plus the steps left falls short, the pair is out.
 //! 4. **LCS with early exit.** Survivors get their LCS computed bit-parallel (Hyyrö, 64
-//!    cells a word), the shorter text's match masks built once for all its partners.
+//!    cells a word), the shorter text's match masks built for each pair (few get this far).
 //!    Every 32 characters of the longer text `b`, the LCS is bounded from above by what
 //!    is matched so far on the diagonal plus what is left of `b` (see `lcs`); once that
 //!    bound falls below the LCS the limit needs, the pair is dropped. Positions of the

@@ -27,18 +27,18 @@
 //! the whole texts, so it is a common subsequence of `a|i` and `b|i` whose matched
 //! characters stand within that band. Each class's LCS is therefore computed with the
 //! matches outside the band allowed to be deleted: only the 64-bit words of `a|i` that
-//! some lane's band reaches at a step are computed ([`ClassPattern::lcs_lanes_banded`]),
-//! which is exactly deleting the matches of the words left out (words below the band see
-//! no match and a carry of zero, words above it were never touched and stay all ones).
+//! some lane's band reaches at a step are computed ([`Lanes::lcs`]), which is exactly
+//! deleting the matches of the words left out (words below the band see no match and a
+//! carry of zero, words above it were never touched and stay all ones).
 //! The result lies between the banded and the unrestricted class LCS, so the sum still
 //! bounds the LCS of every pair that can reach the need, and pairs that cannot are the
 //! only ones it may drop.
 //!
 //! **Class ids.** Within its class each symbol gets a one-byte id, most frequent first,
-//! numbered once for the corpus, and every text's letters of each class are stored as
-//! these ids once, so comparing a pair looks nothing up per character. A class of more
-//! than 255 symbols (only large scripts have that many) gives its rarest ones one shared
-//! id. Merging characters can only lengthen common subsequences, so the class LCS
+//! numbered once for the corpus, and every text's letters of each class are stored once,
+//! as these ids and as the match words of the ids it holds, so comparing a pair looks
+//! nothing up per character. A class of more than 256 symbols (only large scripts have
+//! that many) gives its rarest ones one shared id. Merging characters can only lengthen common subsequences, so the class LCS
 //! computed over the ids is still at least the class LCS over the characters, and the
 //! sum still bounds the LCS. (The count bound keeps the characters apart.)
 //!
@@ -48,7 +48,7 @@
 //! ([`super::lanes`]); it then reports a number below the need, and the pair is dropped
 //! just as it would have been with the class's full LCS.
 
-use super::lanes::{ClassPattern, LANES, Lane, Marker, NO_MATCH, PADDING};
+use super::lanes::{IDS, LANES, Lane, Lanes, PatternBits, TextRows, pattern_bits, words};
 
 /// How many classes the alphabet is split into. Fewer make each class's LCS cost more;
 /// more make each class's letters alike enough that its LCS is close to its counts and
@@ -71,9 +71,9 @@ pub(super) struct Partition {
     starts: [u32; CLASSES + 1],
 }
 
-/// The highest class id: the ids of a class are `0..=LAST_ID`, the symbols past it share
-/// it, and [`NO_MATCH`] stays free.
-const LAST_ID: usize = NO_MATCH as usize - 1;
+/// The highest class id: the ids of a class are `0..=LAST_ID`, and the symbols past it
+/// share it.
+const LAST_ID: usize = IDS - 1;
 
 impl Partition {
     /// Classes of neighbouring frequencies, of about equal total frequency: the symbols,
@@ -144,27 +144,42 @@ impl Partition {
             sizes[self.class_of[s as usize] as usize] += 1;
         }
         // Kept for the whole search, a byte per character, in one allocation: no spare
-        // capacity. (The positions, four bytes a character, are kept only as marks.)
+        // capacity.
         let mut ids_at = [0u32; CLASSES + 1];
         for c in 0..CLASSES {
-            ids_at[c + 1] = ids_at[c] + (sizes[c] + PADDING) as u32;
+            ids_at[c + 1] = ids_at[c] + sizes[c] as u32;
         }
-        let mut ids = vec![NO_MATCH; ids_at[CLASSES] as usize];
-        let mut next: [usize; CLASSES] = std::array::from_fn(|c| ids_at[c] as usize);
-        let mut marker: [Marker; CLASSES] = std::array::from_fn(|c| Marker::new(sizes[c]));
-        for (i, &s) in text.iter().enumerate() {
+        let mut ids = vec![0u8; ids_at[CLASSES] as usize];
+        // Where each word of each class starts and ends in the whole text.
+        let mut spans_at = [0u32; CLASSES + 1];
+        for c in 0..CLASSES {
+            spans_at[c + 1] = spans_at[c] + words(sizes[c]) as u32;
+        }
+        let mut spans = vec![[0u32; 2]; spans_at[CLASSES] as usize];
+        let mut next = [0usize; CLASSES];
+        for (at, &s) in text.iter().enumerate() {
             let c = self.class_of[s as usize] as usize;
-            ids[next[c]] = self.id_of[s as usize];
+            let k = next[c];
+            ids[ids_at[c] as usize + k] = self.id_of[s as usize];
+            let span = &mut spans[spans_at[c] as usize + k / 64];
+            if k % 64 == 0 {
+                span[0] = at as u32;
+            }
+            span[1] = at as u32;
             next[c] += 1;
-            marker[c].push(i as u32);
         }
-        let mut marks_at = [0u32; CLASSES + 1];
-        let mut marks = Vec::new();
-        for (c, marker) in marker.into_iter().enumerate() {
-            marks.extend(marker.finish());
-            marks_at[c + 1] = marks.len() as u32;
+        // Each class as a pattern: the ids it holds and their match words.
+        let (mut held, mut bits) = (Vec::new(), Vec::new());
+        let (mut held_at, mut bits_at) = ([0u32; CLASSES + 1], [0u32; CLASSES + 1]);
+        let mut slots = [u16::MAX; IDS];
+        for c in 0..CLASSES {
+            let class = &ids[ids_at[c] as usize..ids_at[c + 1] as usize];
+            pattern_bits(class, &mut slots, &mut held, &mut bits);
+            held_at[c + 1] = held.len() as u32;
+            bits_at[c + 1] = bits.len() as u32;
         }
-        marks.shrink_to_fit();
+        held.shrink_to_fit();
+        bits.shrink_to_fit();
         let mut counts = [0u32; COUNTED];
         let mut rare = Vec::new();
         let mut distinct = [0u32; CLASSES];
@@ -185,8 +200,12 @@ impl Partition {
             len: text.len(),
             ids,
             ids_at,
-            marks,
-            marks_at,
+            held,
+            held_at,
+            bits,
+            bits_at,
+            spans,
+            spans_at,
             counts,
             rare,
             distinct,
@@ -199,17 +218,21 @@ impl Partition {
 pub(super) struct Projection {
     /// The whole text's length.
     len: usize,
-    /// Class by class: its characters' class ids, in text order, followed by [`PADDING`]
-    /// [`NO_MATCH`] ids, as a lane reads them; class `c`'s from `ids_at[c]` to
-    /// `ids_at[c + 1]`. One allocation for all classes, and the marks in one more: a
-    /// lane's first look at a text it has not seen yet is one miss in the cache, not one
-    /// per class.
+    /// Class by class: its characters' class ids, in text order; class `c`'s from
+    /// `ids_at[c]` to `ids_at[c + 1]`. One allocation for all classes: a first look at a
+    /// text is one miss in the cache, not one per class.
     ids: Vec<u8>,
     ids_at: [u32; CLASSES + 1],
-    /// Class by class: the marks ([`Marker`]) of where each character of its ids stands in
-    /// the whole text; class `c`'s from `marks_at[c]` to `marks_at[c + 1]`.
-    marks: Vec<u32>,
-    marks_at: [u32; CLASSES + 1],
+    /// Class by class, the text as a pattern ([`PatternBits`]): the ids it holds (class
+    /// `c`'s from `held_at[c]`) and their match words (from `bits_at[c]`).
+    held: Vec<u8>,
+    held_at: [u32; CLASSES + 1],
+    bits: Vec<u64>,
+    bits_at: [u32; CLASSES + 1],
+    /// Class by class, for each of its words, where its first and its last letter stand
+    /// in the whole text; class `c`'s from `spans_at[c]`.
+    spans: Vec<[u32; 2]>,
+    spans_at: [u32; CLASSES + 1],
     /// How often each of the [`COUNTED`] most frequent symbols occurs, by rank.
     counts: [u32; COUNTED],
     /// `(rank, occurrences)` of the rarer symbols that occur, by rank.
@@ -221,19 +244,24 @@ pub(super) struct Projection {
 }
 
 impl Projection {
-    /// Class `c`'s ids, without the padding.
+    /// Class `c`'s ids.
     fn class_ids(&self, c: usize) -> &[u8] {
-        &self.ids[self.ids_at[c] as usize..self.ids_at[c + 1] as usize - PADDING]
-    }
-
-    /// Class `c`'s ids and their padding.
-    fn padded_ids(&self, c: usize) -> &[u8] {
         &self.ids[self.ids_at[c] as usize..self.ids_at[c + 1] as usize]
     }
 
-    /// Class `c`'s marks.
-    fn marks(&self, c: usize) -> &[u32] {
-        &self.marks[self.marks_at[c] as usize..self.marks_at[c + 1] as usize]
+    /// Class `c` as a pattern.
+    fn pattern(&self, c: usize) -> PatternBits<'_> {
+        PatternBits {
+            len: (self.ids_at[c + 1] - self.ids_at[c]) as usize,
+            ids: &self.held[self.held_at[c] as usize..self.held_at[c + 1] as usize],
+            bits: &self.bits[self.bits_at[c] as usize..self.bits_at[c + 1] as usize],
+            spans: self.spans(c),
+        }
+    }
+
+    /// Class `c`'s [`PatternBits::spans`].
+    fn spans(&self, c: usize) -> &[[u32; 2]] {
+        &self.spans[self.spans_at[c] as usize..self.spans_at[c + 1] as usize]
     }
 }
 
@@ -317,13 +345,14 @@ pub(super) struct Candidate {
     pub need: usize,
 }
 
-/// One text's side of the bound, compared with many others: its class patterns are
-/// built on first use and kept.
+/// One text's side of the bound, compared with many others (as patterns, [`LANES`] at a
+/// time).
 pub(super) struct ClassBound<'a> {
     projection: &'a Projection,
     /// The partition's runs of ranks, one per class.
     starts: [u32; CLASSES + 1],
-    patterns: [Option<ClassPattern>; CLASSES],
+    rows: TextRows,
+    lanes: Lanes,
 }
 
 impl<'a> ClassBound<'a> {
@@ -331,7 +360,8 @@ impl<'a> ClassBound<'a> {
         ClassBound {
             projection,
             starts: partition.starts,
-            patterns: Default::default(),
+            rows: TextRows::new(),
+            lanes: Lanes::new(),
         }
     }
 
@@ -386,23 +416,21 @@ impl<'a> ClassBound<'a> {
             if todo.is_empty() {
                 continue;
             }
-            let pattern =
-                self.patterns[c].get_or_insert_with(|| ClassPattern::new(mine.class_ids(c)));
+            self.rows.set(mine.class_ids(c), mine.spans(c));
             for chunk in todo.chunks(LANES) {
                 lanes.clear();
                 lanes.extend(chunk.iter().map(|&i| {
                     let (candidate, bound, upper) = &alive[i];
                     let other = &projections[candidate.other];
                     Lane {
-                        text: other.padded_ids(c),
-                        marks: other.marks(c),
-                        above: mine.len.saturating_sub(candidate.need),
-                        below: other.len.saturating_sub(candidate.need),
+                        pattern: other.pattern(c),
+                        above: other.len.saturating_sub(candidate.need),
+                        below: mine.len.saturating_sub(candidate.need),
                         // What the other classes leave this one to reach.
                         need: candidate.need.saturating_sub(bound - upper[c]),
                     }
                 }));
-                let lcs = pattern.lcs_lanes_banded(mine.marks(c), &lanes);
+                let lcs = self.lanes.lcs(&self.rows, &lanes);
                 for (&i, lcs) in chunk.iter().zip(lcs) {
                     let (_, bound, upper) = &mut alive[i];
                     *bound = *bound - upper[c] + lcs.min(upper[c]);
@@ -451,7 +479,7 @@ mod tests {
             check_bound(&x, &y, false, slack)?;
         }
 
-        /// More than [`COUNTED`] symbols, and classes of more than 255: their counts in the
+        /// More than [`COUNTED`] symbols, and classes of more than 256: their counts in the
         /// array and in the list.
         #[test]
         fn the_bound_never_drops_a_reachable_lcs_over_large_classes(
@@ -523,7 +551,7 @@ mod tests {
 
     /// Adds a text of 300 new symbols per class, each more frequent than any symbol of
     /// texts of 600 characters together: the texts' symbols come after their classes'
-    /// 255th and share one id there.
+    /// 256th and share one id there.
     fn crowd(s: &mut Symbols) {
         let first = s.alphabet as u32;
         s.alphabet += 300 * CLASSES;
@@ -537,7 +565,7 @@ mod tests {
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
 
-        /// Classes of more than 255 characters, the texts' sharing an id: the bound
+        /// Classes of more than 256 characters, the texts' sharing an id: the bound
         /// still never drops a reachable LCS.
         #[test]
         fn the_bound_never_drops_a_reachable_lcs_with_shared_ids(
@@ -557,8 +585,6 @@ mod tests {
         for &symbol in &s.texts[0] {
             assert_eq!(partition.id_of[symbol as usize] as usize, LAST_ID);
         }
-        // The most frequent characters have ids of their own, none of them `NO_MATCH`.
-        assert!(partition.id_of.iter().all(|&id| id != NO_MATCH));
         assert_eq!(
             (0..CLASSES)
                 .map(|c| (0..s.alphabet)

@@ -1,172 +1,288 @@
-//! The class bound's LCS, [`LANES`] texts side by side against one pattern: a
-//! bit-parallel column per text (Hyyrö's 64 cells a word) in the lanes of a vector, each
-//! kept to its band, each given up once it can no longer reach what it needs.
+//! The class bound's LCS, one text against [`LANES`] patterns side by side: a
+//! bit-parallel column per pattern (Hyyrö's 64 cells a word) in the lanes of a vector,
+//! each given up once it can no longer reach what it needs.
 //!
-//! **Ids laid out once per text.** A text's characters of one class are stored, once per
-//! document, as one-byte ids numbered for the whole corpus (see `classes`), and a
-//! pattern keeps, word by word, a table of 256 match words indexed by id. So a lane's
-//! step is two plain loads — its text's next id, then that id's word in the table — with
-//! nothing looked up per pair (or, with 512-bit vectors, a permute of the table's first
-//! words for all lanes at once). Id [`NO_MATCH`] belongs to no character: its match words
-//! are all zero, and a lane that has nothing to compute at a step reads it.
+//! **One text, many patterns.** All lanes read the same text, so at each step they look
+//! up the same id. The patterns' match words are laid out for that: a table with a row
+//! per id of the text, and in each row, word by word, the [`LANES`] patterns' match words
+//! side by side. A step is then one plain load of the text's next row index and, per
+//! word, one vector load of the lanes' match words, with nothing gathered lane by lane.
+//! (Comparing one pattern with several texts instead makes every lane look up its own
+//! id: eight separate loads put together into vectors at every word and step, which took
+//! twice as long.) Every document keeps, per class, the match words of the ids it holds
+//! ([`PatternBits`]), so filling a table is copying words.
 //!
-//! **The band.** Each lane comes with its band: pattern character `i` may match text
-//! character `j` only if `−below ≤ pos(i) − pos(j) ≤ above` (positions in the whole
-//! texts). At text position `q` the band holds the pattern characters from the `lo`-th,
-//! `lo` counting those before `q − below`, to the `hi`-th, `hi` counting those at or
-//! before `q + above`; both only grow with `q`. A lane is *active* from the step at which
-//! `hi` first exceeds zero to the one at which `lo` reaches the pattern's length, or
-//! longer; outside that its band is empty and it reads [`NO_MATCH`]. The steps are run in
-//! segments of [`SEGMENT`], from one multiple of it to the next: a lane's activity is
-//! taken to start at one and to stop at one or at its text's end, past which it reads
-//! the [`PADDING`] that follows every text. Over a segment every active lane computes the
-//! same words: from the lowest `lo / 64` any of them has at
-//! the segment's first step to the highest `⌈hi / 64⌉` any of them has at its last step,
-//! or reached before (the end never shrinks, so the words above it are still all ones).
-//! As `lo` and `hi` only grow, that covers every active lane's band at every step of the
-//! segment, and finding it costs a few comparisons per lane and segment, nothing per step.
+//! **The band.** Each lane comes with its band: pattern letter `i` may match text letter
+//! `j` only if `−below ≤ pos(i) − pos(j) ≤ above` (positions in the whole texts). The
+//! steps run in segments of [`SEGMENT`], the text's words, and over a segment every lane
+//! computes the same pattern words: from the lowest first word any live lane's band
+//! reaches (a word whose last letter stands more than `below` before the segment's first
+//! letter is past) to the highest last word any has reached so far (a word whose first
+//! letter stands no more than `above` after the segment's last letter is reached). Every
+//! text and pattern keeps, per word, where its first and last letter stand
+//! ([`PatternBits::spans`]): that is all the band needs. The end never comes down, not
+//! even when the lane that pushed it is given up, so the words past it are still the
+//! all-ones they started as.
 //!
-//! **Marks, not positions.** Of a text's positions a lane is given only its *marks*: where
-//! every [`SEGMENT`]-th character stands, and the last one (see [`Marker`]); so is the
-//! pattern. That is all the band needs, taken on the safe side: a character's position is
-//! at least the mark at or before it and at most the mark after it (or the last
-//! character's), so `lo` is taken no higher and `hi` no lower than the band's (the
-//! pattern's positions are needed only at its words' first and last characters), and the
-//! lane is made active no later and stopped no sooner. A lane active where its band is
-//! empty, or computing words outside its band, only keeps matches the band would have
-//! deleted (below), and a longer activity only adds steps to the early exit's count.
-//! Segments start at multiples of [`SEGMENT`], so their first step's position is a mark
-//! itself, as are the pattern's words' first characters. The marks take a [`SEGMENT`]-th of the positions' bytes: what
-//! a lane reads of a text it has not seen yet is mostly its ids, and no text keeps its
-//! positions.
+//! Skipping words is the full computation on a match matrix with some matches deleted
+//! (why is in [`super::lcs`]): words below the segment's first see no match and a carry
+//! of zero, so they keep their value and pass zero on; words past the end are all ones,
+//! which a carry passes through unchanged. Every deleted match lies outside its lane's
+//! band, and computing words outside a band only keeps matches. Hyyrö's recurrence holds
+//! for any match matrix, so each lane computes an LCS between the LCS over its band's
+//! matches and the unrestricted LCS. The words of patterns shorter than the others have
+//! no match past their end and stay all ones, as do the bits past a pattern's last
+//! letter, so a lane's LCS so far is the count of zero bits in its column.
 //!
-//! Computing a lane's words outside its band, or skipping words, is the full computation
-//! on a match matrix with some matches deleted (why skipping is deleting is in
-//! [`super::lcs`]); here every deleted match lies outside the lane's band and every kept
-//! one is a match of equal ids. Hyyrö's recurrence holds for any match matrix, so each
-//! lane computes an LCS that lies between the LCS over its band's matches and the
-//! unrestricted LCS (of the id sequences).
-//!
-//! **Giving up early.** That computed LCS grows by at most one per step, and not at all
-//! at inactive steps (a column without matches keeps its value). So after step `j` a lane
-//! ends with at most `ℓ_j + r_j`: what its column holds now plus its active steps left
-//! (however long its activity was taken to be).
-//! Every [`SEGMENT`] steps (and before the first) each lane with a need is checked;
-//! once `ℓ_j + r_j` is below the need, the lane stops and reports that sum, which is below
-//! the need and still at least the LCS over its band. When no lane has anything left to
-//! compute, the whole comparison stops.
+//! **Giving up early.** The LCS a lane computes grows by at most one per step. So after
+//! step `j` of a text of `n` ids it ends with at most `ℓ_j + n − j`: its zero bits now plus
+//! the steps left. Every [`SEGMENT`] steps (and before the first) each lane with a need is checked;
+//! once `ℓ_j + n − j` is below the need, the lane stops and reports that sum, which is
+//! below the need and still at least its LCS. Lanes given up no longer widen the
+//! segments' words, and once every lane is given up the comparison stops.
 
-/// How many texts [`ClassPattern::lcs_lanes_banded`] compares at once: eight words, one
-/// 512-bit vector or two 256-bit ones.
+/// How many patterns [`Lanes::lcs`] compares at once: eight words, two 256-bit vectors.
 pub(super) const LANES: usize = 8;
 
 /// Ids a class can have: one byte.
 pub(super) const IDS: usize = 256;
 
-/// The id of no character: its match words are all zero.
-pub(super) const NO_MATCH: u8 = u8::MAX;
-
-/// How many [`NO_MATCH`] ids follow a lane's text: a lane whose text ends inside a segment
-/// reads them up to the segment's end, so that segments need not be split where texts
-/// end. A step reading [`NO_MATCH`] leaves the column as it is.
-pub(super) const PADDING: usize = SEGMENT;
-
-/// `ids` followed by [`PADDING`] [`NO_MATCH`] ids, as a [`Lane`]'s text is stored.
-#[cfg(test)]
-pub(super) fn padded(ids: &[u8]) -> Vec<u8> {
-    let mut text = Vec::with_capacity(ids.len() + PADDING);
-    text.extend_from_slice(ids);
-    text.resize(ids.len() + PADDING, NO_MATCH);
-    text
-}
-
-/// How many steps lanes run between updates of their bands' words and checks of whether
-/// they can still reach their need. Shorter computes fewer words outside the bands and
-/// gives up sooner, but costs more in updates and checks (a check counts the zeros of
-/// every lane's column). 64 measured best on the generated corpus (`cargo xtask bench
-/// duplicates`); 32, 96 and 128 took more time.
+/// How many steps lanes run between updates of their bands and checks of whether they can
+/// still reach their need (a check counts the zeros of every lane's column): a word of
+/// the text, as [`TextRows::spans`] has them.
 const SEGMENT: usize = 64;
 
-/// A pattern text of class ids, and the lanes' columns compared with it.
-pub(super) struct ClassPattern {
-    len: usize,
-    /// The highest id in the pattern: the ids above have no match anywhere in it.
-    top: u8,
-    /// `bits[w][id]`: word `w` of where `id` occurs in the pattern.
-    bits: Vec<[u64; IDS]>,
-    /// The DP columns, word by word, a lane per text.
-    columns: Vec<[u64; LANES]>,
-    /// [`NO_MATCH`] ids, read by lanes with nothing to compute.
-    padding: Vec<u8>,
+/// One text's letters of a class as a pattern: the ids it holds, and where each occurs.
+#[derive(Clone, Copy)]
+pub(super) struct PatternBits<'a> {
+    /// How many letters of the class the text has.
+    pub len: usize,
+    /// The ids it holds, each once, in increasing order.
+    pub ids: &'a [u8],
+    /// For each of `ids` in turn, its match words: bit `i % 64` of word `i / 64` is set
+    /// where letter `i` is that id; `⌈len / 64⌉` words an id.
+    pub bits: &'a [u64],
+    /// For each word, where its first and its last letter stand in the whole text.
+    pub spans: &'a [[u32; 2]],
 }
 
-/// One text of [`ClassPattern::lcs_lanes_banded`], its band, and the LCS it must reach.
+/// A pattern to compare, its band, and the LCS it must reach.
+#[derive(Clone, Copy)]
 pub(super) struct Lane<'a> {
-    /// Class ids, none of them [`NO_MATCH`], followed by [`PADDING`] [`NO_MATCH`] ids that
-    /// are not part of the text.
-    pub text: &'a [u8],
-    /// The marks ([`Marker`]) of where the characters of `text` stand in its whole text.
-    pub marks: &'a [u32],
-    /// How far a matched pattern character may stand after (`above`) or before
-    /// (`below`) the text character it matches; `usize::MAX` for both: no band.
+    pub pattern: PatternBits<'a>,
+    /// How far a matched pattern letter may stand after (`above`) or before (`below`) the
+    /// text letter it matches, in the whole texts.
     pub above: usize,
     pub below: usize,
     /// Below this the lane's result only needs to be below it too: the lane may stop.
     pub need: usize,
 }
 
-/// At most where character `i` of a text stands, from its marks ([`Marker`]): the next
-/// mark, or the last.
-fn at_most(marks: &[u32], i: usize) -> usize {
-    marks[i.div_ceil(SEGMENT).min(marks.len() - 1)] as usize
+/// How many 64-bit words a pattern of `len` letters takes.
+pub(super) fn words(len: usize) -> usize {
+    len.div_ceil(64)
 }
 
-/// At least where character `i` of a text stands, from its marks ([`Marker`]): the mark
-/// at or before it.
-fn at_least(marks: &[u32], i: usize) -> usize {
-    marks[i / SEGMENT] as usize
+/// Appends the [`PatternBits`] of a text's class ids to `ids` and `bits`. `slots`: a
+/// buffer of [`IDS`] entries to reuse between calls (all `u16::MAX`, as each call leaves
+/// it).
+pub(super) fn pattern_bits(
+    class_ids: &[u8],
+    slots: &mut [u16; IDS],
+    ids: &mut Vec<u8>,
+    bits: &mut Vec<u64>,
+) {
+    let first = ids.len();
+    for &id in class_ids {
+        if slots[id as usize] == u16::MAX {
+            slots[id as usize] = 0;
+            ids.push(id);
+        }
+    }
+    ids[first..].sort_unstable();
+    for (slot, &id) in ids[first..].iter().enumerate() {
+        slots[id as usize] = slot as u16;
+    }
+    let words = words(class_ids.len());
+    let base = bits.len();
+    bits.resize(base + (ids.len() - first) * words, 0);
+    for (i, &id) in class_ids.iter().enumerate() {
+        let slot = slots[id as usize] as usize;
+        bits[base + slot * words + i / 64] |= 1 << (i % 64);
+    }
+    for &id in &ids[first..] {
+        slots[id as usize] = u16::MAX;
+    }
 }
 
-/// A text's marks from all its positions (increasing).
-#[cfg(test)]
-pub(super) fn marks(positions: &[u32]) -> Vec<u32> {
-    let mut marker = Marker::new(positions.len());
-    positions.iter().for_each(|&p| marker.push(p));
-    marker.finish()
+/// A text's ids of one class as rows of a [`Lanes`] table: each different id gets a row,
+/// in order of first appearance.
+pub(super) struct TextRows {
+    /// The text, as rows.
+    rows: Vec<u8>,
+    /// The row of each id, `u16::MAX` for none.
+    row_of: Box<[u16; IDS]>,
+    /// The id of each row.
+    ids: Vec<u8>,
+    /// For each [`SEGMENT`] of the text, where its first and its last letter stand in the
+    /// whole text.
+    spans: Vec<[u32; 2]>,
 }
 
-/// Makes a text's *marks*: where every [`SEGMENT`]-th character (the 0th, the
-/// `SEGMENT`-th, …) stands, and then where the last one does; all the lanes need to know
-/// of a text's positions, as a lane's text or as the pattern. The positions are given one
-/// at a time, so they need not be kept.
-pub(super) struct Marker {
-    marks: Vec<u32>,
-    seen: usize,
-    last: Option<u32>,
-}
-
-impl Marker {
-    /// For a text of `len` characters: the marks take exactly their room.
-    pub fn new(len: usize) -> Marker {
-        Marker {
-            marks: Vec::with_capacity(len.div_ceil(SEGMENT) + usize::from(len > 0)),
-            seen: 0,
-            last: None,
+impl TextRows {
+    pub fn new() -> TextRows {
+        TextRows {
+            rows: Vec::new(),
+            row_of: Box::new([u16::MAX; IDS]),
+            ids: Vec::new(),
+            spans: Vec::new(),
         }
     }
 
-    /// The next character's position (increasing).
-    pub fn push(&mut self, position: u32) {
-        if self.seen.is_multiple_of(SEGMENT) {
-            self.marks.push(position);
+    /// Takes the ids of another text, and the [`PatternBits::spans`] of its words.
+    pub fn set(&mut self, text: &[u8], spans: &[[u32; 2]]) {
+        debug_assert_eq!(spans.len(), words(text.len()));
+        self.spans.clear();
+        self.spans.extend_from_slice(spans);
+        for &id in &self.ids {
+            self.row_of[id as usize] = u16::MAX;
         }
-        self.seen += 1;
-        self.last = Some(position);
+        self.ids.clear();
+        self.rows.clear();
+        for &id in text {
+            let row = &mut self.row_of[id as usize];
+            if *row == u16::MAX {
+                *row = self.ids.len() as u16;
+                self.ids.push(id);
+            }
+            // At most `IDS` ids: every row fits a byte.
+            self.rows.push(*row as u8);
+        }
     }
 
-    pub fn finish(mut self) -> Vec<u32> {
-        self.marks.extend(self.last);
-        self.marks
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+}
+
+/// The lanes' table and columns, kept from one comparison to the next.
+pub(super) struct Lanes {
+    /// Row by row, word by word, the lanes' match words.
+    table: Vec<[u64; LANES]>,
+    /// The DP columns, word by word, a lane per pattern.
+    columns: Vec<[u64; LANES]>,
+}
+
+impl Lanes {
+    pub fn new() -> Lanes {
+        Lanes {
+            table: Vec::new(),
+            columns: Vec::new(),
+        }
+    }
+
+    /// For each pattern `l` (up to [`LANES`]), its LCS with `text`, or, when that is below
+    /// `needs[l]`, possibly a number below `needs[l]` that is at least the LCS. See the
+    /// module documentation.
+    pub fn lcs(&mut self, text: &TextRows, lanes: &[Lane]) -> [usize; LANES] {
+        self.run(text, lanes, Kernel::detect())
+    }
+
+    fn run(&mut self, text: &TextRows, lanes: &[Lane], kernel: Kernel) -> [usize; LANES] {
+        assert!(lanes.len() <= LANES, "at most {LANES} patterns at once");
+        let mut result = [0usize; LANES];
+        let widths: [usize; LANES] =
+            std::array::from_fn(|l| lanes.get(l).map_or(0, |lane| words(lane.pattern.len)));
+        let stride = widths.iter().copied().max().unwrap_or(0);
+        let n = text.len();
+        if stride == 0 || n == 0 {
+            return result;
+        }
+        // The table: a row per id of the text, each pattern's words of that id in its lane,
+        // and one more row where the words of ids the text lacks go (no branch per id).
+        let rows = text.ids.len();
+        self.table.clear();
+        self.table.resize((rows + 1) * stride, [0; LANES]);
+        let table = &mut self.table[..];
+        for (l, pattern) in lanes.iter().map(|lane| &lane.pattern).enumerate() {
+            let width = widths[l];
+            if width == 0 {
+                continue;
+            }
+            debug_assert_eq!(pattern.bits.len(), pattern.ids.len() * width);
+            for (&id, bits) in pattern.ids.iter().zip(pattern.bits.chunks_exact(width)) {
+                let row = usize::from(text.row_of[id as usize]).min(rows);
+                for (slot, &word) in table[row * stride..][..width].iter_mut().zip(bits) {
+                    slot[l] = word;
+                }
+            }
+        }
+        self.columns.clear();
+        self.columns.resize(stride, [!0; LANES]);
+        let mut live: u32 = (1 << lanes.len()) - 1;
+        // Each lane's band at the current segment: its first word and its end.
+        let (mut lo, mut hi) = ([0usize; LANES], [0usize; LANES]);
+        // The words computed end here. It never comes down, even when the lane that
+        // reached it is given up: words past it must be the all-ones they started as.
+        let mut end = 0;
+        let mut j = 0;
+        while j < n {
+            // Before every segment: give up the lanes that can no longer reach their need.
+            let zeros = zeros(kernel, &self.columns);
+            for (l, lane) in lanes.iter().enumerate() {
+                let most = zeros[l] + (n - j);
+                if live & (1 << l) != 0 && most < lane.need {
+                    live &= !(1 << l);
+                    result[l] = most;
+                }
+            }
+            if live == 0 {
+                return result;
+            }
+            // The words of the live lanes' bands: a pattern word is needed while its last
+            // letter may still match the segment's first (no further than `below` before
+            // it) and once its first letter may match the segment's last.
+            let [first_at, last_at] = text.spans[j / SEGMENT].map(|p| p as usize);
+            let mut first = usize::MAX;
+            for (l, lane) in lanes.iter().enumerate() {
+                if live & (1 << l) == 0 {
+                    continue;
+                }
+                let spans = lane.pattern.spans;
+                while lo[l] < widths[l]
+                    && (spans[lo[l]][1] as usize).saturating_add(lane.below) < first_at
+                {
+                    lo[l] += 1;
+                }
+                while hi[l] < widths[l]
+                    && spans[hi[l]][0] as usize <= last_at.saturating_add(lane.above)
+                {
+                    hi[l] += 1;
+                }
+                if lo[l] < hi[l] {
+                    first = first.min(lo[l]);
+                    end = end.max(hi[l]);
+                }
+            }
+            let to = (j + SEGMENT).min(n);
+            if first < end {
+                steps(
+                    kernel,
+                    &self.table[first..],
+                    stride,
+                    &mut self.columns[first..end],
+                    &text.rows[j..to],
+                );
+            }
+            j = to;
+        }
+        let zeros = zeros(kernel, &self.columns);
+        for l in 0..lanes.len() {
+            if live & (1 << l) != 0 {
+                result[l] = zeros[l];
+            }
+        }
+        result
     }
 }
 
@@ -174,485 +290,138 @@ impl Marker {
 #[derive(Clone, Copy)]
 enum Kernel {
     #[cfg(target_arch = "x86_64")]
-    Avx512,
-    #[cfg(target_arch = "x86_64")]
     Avx2,
     Portable,
 }
 
 impl Kernel {
-    /// 512-bit vectors where the processor has them, else 256-bit ones (either way it
-    /// also counts bits with one instruction), else plain words. The 512-bit kernel
-    /// ([`avx512`]) takes patterns whose ids it can permute and columns of up to four
-    /// words, the 256-bit one the rest. It saves the eight loads per word and step that
-    /// fetch the lanes' match words, but a 512-bit operation costs two 256-bit ones on
-    /// the processors measured (AMD Zen 4), so it took 5–7 % off the whole search at
-    /// 5,000 documents, no more: the steps are bound by the vector units' throughput.
+    /// 256-bit vectors where the processor has them (it then also counts bits with one
+    /// instruction), else plain words.
     fn detect() -> Kernel {
         #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("popcnt") {
-            if std::arch::is_x86_feature_detected!("avx512f") {
-                return Kernel::Avx512;
-            }
-            if std::arch::is_x86_feature_detected!("avx2") {
-                return Kernel::Avx2;
-            }
+        if std::arch::is_x86_feature_detected!("avx2")
+            && std::arch::is_x86_feature_detected!("popcnt")
+        {
+            return Kernel::Avx2;
         }
         Kernel::Portable
     }
 }
 
-/// A lane's schedule: the steps at which it is active.
-#[derive(Clone, Copy, Default)]
-struct Activity {
-    start: usize,
-    stop: usize,
-}
-
-/// Steps `from..to` of the lanes in the bit set `lanes`, over words `first..end`.
-#[derive(Clone, Copy)]
-struct Run {
-    from: usize,
-    to: usize,
-    first: usize,
-    end: usize,
-    lanes: u32,
-}
-
-impl ClassPattern {
-    /// The pattern of a text of class ids; none may be [`NO_MATCH`].
-    pub fn new(ids: &[u8]) -> ClassPattern {
-        let words = ids.len().div_ceil(64).max(1);
-        let mut bits = vec![[0u64; IDS]; words];
-        for (i, &id) in ids.iter().enumerate() {
-            assert!(id != NO_MATCH, "no character has the id {NO_MATCH}");
-            bits[i / 64][id as usize] |= 1 << (i % 64);
-        }
-        ClassPattern {
-            len: ids.len(),
-            top: ids.iter().copied().max().unwrap_or(0),
-            bits,
-            columns: vec![[!0; LANES]; words],
-            padding: Vec::new(),
-        }
-    }
-
-    /// For each lane `l` (up to [`LANES`]), a number at least the LCS of the pattern and
-    /// `lanes[l].text` over the matches of pattern character `i` with text character `j`
-    /// for which `−below ≤ pos(i) − pos(j) ≤ above` (`pos` being where a character stands
-    /// in its whole text, known from the texts' marks ([`Marker`]): `lanes[l].marks`, and
-    /// `mine` for the pattern); when it is at least `lanes[l].need`, it is also at most the
-    /// unrestricted LCS. See the module documentation.
-    pub fn lcs_lanes_banded(&mut self, mine: &[u32], lanes: &[Lane]) -> [usize; LANES] {
-        self.run(mine, lanes, Kernel::detect())
-    }
-
-    fn run(&mut self, mine: &[u32], lanes: &[Lane], kernel: Kernel) -> [usize; LANES] {
-        assert!(lanes.len() <= LANES, "at most {LANES} texts at once");
-        let n = self.len;
-        assert_eq!(
-            mine.len(),
-            n.div_ceil(SEGMENT) + usize::from(n > 0),
-            "the pattern's marks"
-        );
-        let mut result = [0usize; LANES];
-        if n == 0 {
-            return result;
-        }
-        let words = self.bits.len();
-        // When each lane is active: from the step at which `hi > 0` (pattern character 0
-        // stands at or before `q + above`) to the one at which `lo = n` (character
-        // `n − 1` stands before `q − below`).
-        let mut activity = [Activity::default(); LANES];
-        for (a, lane) in activity.iter_mut().zip(lanes) {
-            let len = lane.text.len() - PADDING;
-            debug_assert!(lane.text[len..].iter().all(|&id| id == NO_MATCH));
-            assert_eq!(
-                lane.marks.len(),
-                len.div_ceil(SEGMENT) + usize::from(len > 0)
-            );
-            let above = (mine[0] as usize).saturating_sub(lane.above);
-            let below = (mine[mine.len() - 1] as usize).saturating_add(lane.below);
-            // On the safe side, from the marks: started at the last mark before the
-            // band's start, stopped at the first mark past its end. Usually the band
-            // reaches both ends of the text: then no search.
-            let sampled = &lane.marks[..len.div_ceil(SEGMENT)];
-            a.start = match above {
-                0 => 0,
-                _ => {
-                    SEGMENT
-                        * sampled
-                            .partition_point(|&p| (p as usize) < above)
-                            .saturating_sub(1)
-                }
-            };
-            a.stop = match lane.marks.last() {
-                Some(&p) if p as usize > below => {
-                    (SEGMENT * sampled.partition_point(|&p| p as usize <= below)).min(len)
-                }
-                _ => len,
-            };
-        }
-        // Segments are the steps between multiples of `SEGMENT`: every lane starts at
-        // one, and stops at one or at its text's end, past which it reads its padding.
-        let active = || {
-            activity
-                .iter()
-                .take(lanes.len())
-                .filter(|a| a.start < a.stop)
-        };
-        let longest = active().map(|a| a.stop).max().unwrap_or(0);
-        let mut s = active().map(|a| a.start).min().unwrap_or(longest);
-        if self.padding.len() < longest + SEGMENT {
-            self.padding.resize(longest + SEGMENT, NO_MATCH);
-        }
-        for column in &mut self.columns {
-            *column = [!0; LANES];
-        }
-
-        // Each lane's band at the current segment: its first word and its end.
-        let (mut lo_word, mut end_word) = ([0usize; LANES], [0usize; LANES]);
-        let mut dead = 0u32;
-        // The words computed end here; the ones above are all ones.
-        let mut end = 0usize;
-        while s < longest {
-            // Before every segment: give up the lanes that can no longer reach their need.
-            let mut busy = false;
-            let zeros = self.zeros(kernel, end);
-            for (l, lane) in lanes.iter().enumerate() {
-                let a = activity[l];
-                if dead & (1 << l) != 0 || s >= a.stop {
-                    continue;
-                }
-                let most = zeros[l] + a.stop.saturating_sub(s.max(a.start));
-                if most < lane.need {
-                    dead |= 1 << l;
-                    result[l] = most;
-                } else {
-                    busy = true;
-                }
-            }
-            if !busy {
-                break;
-            }
-            let t = s + SEGMENT;
-            let (mut live, mut first) = (0u32, usize::MAX);
-            for (l, lane) in lanes.iter().enumerate() {
-                let a = activity[l];
-                if dead & (1 << l) != 0 || s < a.start || s >= a.stop {
-                    continue;
-                }
-                live |= 1 << l;
-                // `lo / 64` at the segment's first step, `⌈hi / 64⌉` at its last.
-                let q = at_least(lane.marks, s);
-                while 64 * lo_word[l] + 63 < n
-                    && at_most(mine, 64 * lo_word[l] + 63).saturating_add(lane.below) < q
-                {
-                    lo_word[l] += 1;
-                }
-                let q = at_most(lane.marks, t - 1).saturating_add(lane.above);
-                while end_word[l] < words && at_least(mine, 64 * end_word[l]) <= q {
-                    end_word[l] += 1;
-                }
-                first = first.min(lo_word[l]);
-                end = end.max(end_word[l]);
-            }
-            if live != 0 && first < end {
-                let run = Run {
-                    from: s,
-                    to: t,
-                    first,
-                    end,
-                    lanes: live,
-                };
-                self.steps(kernel, lanes, run);
-            }
-            s = t;
-        }
-        let zeros = self.zeros(kernel, end);
-        for (l, out) in result.iter_mut().enumerate().take(lanes.len()) {
-            if dead & (1 << l) == 0 {
-                *out = zeros[l];
-            }
-        }
-        result
-    }
-
-    /// Runs the steps of `run`; the lanes not in it read [`NO_MATCH`].
-    fn steps(&mut self, kernel: Kernel, lanes: &[Lane], run: Run) {
-        let count = run.to - run.from;
-        let padding = &self.padding[..count];
-        let texts: [&[u8]; LANES] = std::array::from_fn(|l| {
-            if run.lanes & (1 << l) != 0 {
-                &lanes[l].text[run.from..run.to]
-            } else {
-                padding
-            }
-        });
-        let bits = &self.bits[run.first..run.end];
-        let columns = &mut self.columns[run.first..run.end];
-        // SAFETY (all three): `Kernel::detect` chose the kernel, so the processor has the
-        // features (and AVX-512 Foundation comes with AVX2).
+/// Every lane's LCS so far: the zero bits of its column (bits past a pattern's end stay
+/// ones).
+fn zeros(kernel: Kernel, columns: &[[u64; LANES]]) -> [usize; LANES] {
+    match kernel {
+        // SAFETY: `Kernel::detect` chose it: the processor has the feature.
         #[cfg(target_arch = "x86_64")]
-        if let Kernel::Avx512 = kernel
-            && usize::from(self.top) < avx512::PERMUTED - 1
-            && bits.len() <= avx512::HELD
-        {
-            return unsafe { avx512::steps(bits, columns, texts, count, self.top) };
-        }
-        match kernel {
-            #[cfg(target_arch = "x86_64")]
-            Kernel::Avx512 | Kernel::Avx2 => unsafe { steps_avx2(bits, columns, texts, count) },
-            Kernel::Portable => steps_generic(bits, columns, texts, count),
-        }
-    }
-
-    /// Every lane's LCS so far: the zero bits of its column below the pattern's length.
-    /// Only the words below `end` have been computed; those above are all ones.
-    fn zeros(&self, kernel: Kernel, end: usize) -> [usize; LANES] {
-        let full = self.len / 64;
-        let rest = self.len % 64;
-        let columns = &self.columns[..end.min(self.columns.len())];
-        let tail = (rest > 0 && full < columns.len()).then(|| (columns[full], (1u64 << rest) - 1));
-        let columns = &columns[..full.min(columns.len())];
-        match kernel {
-            // SAFETY: `Kernel::detect` chose it: the processor has the feature.
-            #[cfg(target_arch = "x86_64")]
-            Kernel::Avx512 | Kernel::Avx2 => unsafe { zeros_popcnt(columns, tail) },
-            Kernel::Portable => zeros_generic(columns, tail),
-        }
+        Kernel::Avx2 => unsafe { zeros_popcnt(columns) },
+        Kernel::Portable => zeros_generic(columns),
     }
 }
 
 /// [`zeros_generic`] with the processor's bit count instruction.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "popcnt")]
-fn zeros_popcnt(columns: &[[u64; LANES]], tail: Option<([u64; LANES], u64)>) -> [usize; LANES] {
-    zeros_generic(columns, tail)
+fn zeros_popcnt(columns: &[[u64; LANES]]) -> [usize; LANES] {
+    zeros_generic(columns)
 }
 
-/// The zero bits of each lane in `columns`, and in `tail`'s column under its mask.
 #[inline(always)]
-fn zeros_generic(columns: &[[u64; LANES]], tail: Option<([u64; LANES], u64)>) -> [usize; LANES] {
+fn zeros_generic(columns: &[[u64; LANES]]) -> [usize; LANES] {
     let mut zeros = [0u32; LANES];
     for column in columns {
         for (z, w) in zeros.iter_mut().zip(column) {
-            *z += (!w).count_ones();
-        }
-    }
-    if let Some((column, mask)) = tail {
-        for (z, w) in zeros.iter_mut().zip(column) {
-            *z += (!w & mask).count_ones();
+            *z += w.count_zeros();
         }
     }
     zeros.map(|z| z as usize)
 }
 
-/// The steps with 512-bit vectors: the eight lanes in one vector, and their match words
-/// looked up by permuting the pattern's first match words rather than loaded lane by
-/// lane. A lane's ids come eight steps at a time, one 64-bit load, and are shifted into
-/// place step by step.
-#[cfg(target_arch = "x86_64")]
-mod avx512 {
-    use std::arch::x86_64::*;
-
-    use super::{IDS, LANES, NO_MATCH};
-
-    /// How many ids are looked up by permuting: those below `PERMUTED − 1`. Every other
-    /// id, [`NO_MATCH`] among them, is read as `PERMUTED − 1`, whose match words must be
-    /// zero: the pattern's ids must be below it.
-    pub(super) const PERMUTED: usize = 32;
-
-    /// Up to how many words the columns are held in registers.
-    pub(super) const HELD: usize = 4;
-
-    /// `count` steps of every lane over at most [`HELD`] words, as
-    /// [`steps_generic`](super::steps_generic) computes them; `top`: the pattern's highest
-    /// id, below `PERMUTED − 1`.
-    #[target_feature(enable = "avx512f")]
-    pub(super) fn steps(
-        bits: &[[u64; IDS]],
-        columns: &mut [[u64; LANES]],
-        texts: [&[u8]; LANES],
-        count: usize,
-        top: u8,
-    ) {
-        let wide = usize::from(top) >= PERMUTED / 2 - 1;
-        match (columns.len(), wide) {
-            (1, false) => held::<1, false>(bits, columns, texts, count),
-            (2, false) => held::<2, false>(bits, columns, texts, count),
-            (3, false) => held::<3, false>(bits, columns, texts, count),
-            (4, false) => held::<4, false>(bits, columns, texts, count),
-            (1, true) => held::<1, true>(bits, columns, texts, count),
-            (2, true) => held::<2, true>(bits, columns, texts, count),
-            (3, true) => held::<3, true>(bits, columns, texts, count),
-            (4, true) => held::<4, true>(bits, columns, texts, count),
-            _ => unreachable!("at most {HELD} words"),
-        }
-    }
-
-    /// [`steps`] over `N` words. `WIDE`: ids up to `PERMUTED − 2` (two permutes a word),
-    /// else up to `PERMUTED / 2 − 2` (one).
-    #[target_feature(enable = "avx512f")]
-    fn held<const N: usize, const WIDE: bool>(
-        bits: &[[u64; IDS]],
-        columns: &mut [[u64; LANES]],
-        texts: [&[u8]; LANES],
-        count: usize,
-    ) {
-        let mut tables = [[_mm512_setzero_si512(); 4]; N];
-        let mut held = [_mm512_setzero_si512(); N];
-        for w in 0..N {
-            for (q, table) in tables[w]
-                .iter_mut()
-                .enumerate()
-                .take(if WIDE { 4 } else { 2 })
-            {
-                // SAFETY: `bits[w]` holds `IDS` ≥ `PERMUTED` words, so eight from `8 q`.
-                *table = unsafe { _mm512_loadu_si512(bits[w][8 * q..].as_ptr().cast()) };
-            }
-            // SAFETY: eight words.
-            held[w] = unsafe { _mm512_loadu_si512(columns[w].as_ptr().cast()) };
-        }
-        let last = if WIDE { PERMUTED - 1 } else { PERMUTED / 2 - 1 };
-        let last = _mm512_set1_epi64(last as i64);
-        let byte = _mm512_set1_epi64(0xff);
-        let upper = _mm512_set1_epi64(PERMUTED as i64 / 2);
-        let mut at = 0;
-        while at < count {
-            let block = (count - at).min(8);
-            // Eight steps of a lane's ids in one 64-bit word, the first in the lowest
-            // byte; a shorter block is filled up with `NO_MATCH`.
-            let word = |l: usize| -> i64 {
-                let bytes = match texts[l].get(at..at + 8) {
-                    Some(eight) => eight.try_into().unwrap_or([NO_MATCH; 8]),
-                    None => {
-                        let mut bytes = [NO_MATCH; 8];
-                        bytes[..block].copy_from_slice(&texts[l][at..at + block]);
-                        bytes
-                    }
-                };
-                i64::from_le_bytes(bytes)
-            };
-            let mut ids = _mm512_set_epi64(
-                word(7),
-                word(6),
-                word(5),
-                word(4),
-                word(3),
-                word(2),
-                word(1),
-                word(0),
-            );
-            for _ in 0..block {
-                let id = _mm512_min_epu64(_mm512_and_si512(ids, byte), last);
-                ids = _mm512_srli_epi64::<8>(ids);
-                let high = _mm512_test_epi64_mask(id, upper);
-                let mut carry = _mm512_setzero_si512();
-                for w in 0..N {
-                    let [t0, t1, t2, t3] = tables[w];
-                    let mut m = _mm512_permutex2var_epi64(t0, id, t1);
-                    if WIDE {
-                        let m2 = _mm512_permutex2var_epi64(t2, id, t3);
-                        m = _mm512_mask_blend_epi64(high, m, m2);
-                    }
-                    let s = held[w];
-                    let u = _mm512_and_si512(s, m);
-                    let sum = _mm512_add_epi64(_mm512_add_epi64(s, u), carry);
-                    // The carry out of `s + u + carry`: `u | (s & !sum)`, as `u ⊆ s`.
-                    carry =
-                        _mm512_srli_epi64::<63>(_mm512_or_si512(u, _mm512_andnot_si512(sum, s)));
-                    held[w] = _mm512_or_si512(sum, _mm512_andnot_si512(m, s));
-                }
-            }
-            at += block;
-        }
-        for w in 0..N {
-            // SAFETY: eight words.
-            unsafe { _mm512_storeu_si512(columns[w].as_mut_ptr().cast(), held[w]) };
-        }
+/// Runs the steps of `rows` over `columns` (the first words of the table's rows, which
+/// are `stride` words apart).
+fn steps(
+    kernel: Kernel,
+    table: &[[u64; LANES]],
+    stride: usize,
+    columns: &mut [[u64; LANES]],
+    rows: &[u8],
+) {
+    match kernel {
+        // SAFETY: `Kernel::detect` chose the kernel, so the processor has the feature.
+        #[cfg(target_arch = "x86_64")]
+        Kernel::Avx2 => unsafe { steps_avx2(table, stride, columns, rows) },
+        Kernel::Portable => steps_generic(table, stride, columns, rows),
     }
 }
 
 /// [`steps_generic`] compiled for 256-bit vectors: four lanes per operation.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-fn steps_avx2(
-    bits: &[[u64; IDS]],
-    columns: &mut [[u64; LANES]],
-    texts: [&[u8]; LANES],
-    count: usize,
-) {
-    steps_generic(bits, columns, texts, count)
+fn steps_avx2(table: &[[u64; LANES]], stride: usize, columns: &mut [[u64; LANES]], rows: &[u8]) {
+    steps_generic(table, stride, columns, rows)
 }
 
-/// `count` steps of every lane over the given words: lane `l` reads `texts[l]`. Runs of
-/// up to four words keep their columns in local variables, which the compiler can hold
+/// Columns of up to eight words are held in local variables, which the compiler can keep
 /// in registers from the first step to the last (through memory, each step would wait
 /// for the previous one's stores).
 #[inline(always)]
-fn steps_generic(
-    bits: &[[u64; IDS]],
-    columns: &mut [[u64; LANES]],
-    texts: [&[u8]; LANES],
-    count: usize,
-) {
+fn steps_generic(table: &[[u64; LANES]], stride: usize, columns: &mut [[u64; LANES]], rows: &[u8]) {
     match columns.len() {
-        1 => steps_kept::<1>(bits, columns, texts, count),
-        2 => steps_kept::<2>(bits, columns, texts, count),
-        3 => steps_kept::<3>(bits, columns, texts, count),
-        4 => steps_kept::<4>(bits, columns, texts, count),
-        _ => steps_in(bits, columns, texts, count),
+        0 => {}
+        1 => steps_kept::<1>(table, stride, columns, rows),
+        2 => steps_kept::<2>(table, stride, columns, rows),
+        3 => steps_kept::<3>(table, stride, columns, rows),
+        4 => steps_kept::<4>(table, stride, columns, rows),
+        5 => steps_kept::<5>(table, stride, columns, rows),
+        6 => steps_kept::<6>(table, stride, columns, rows),
+        7 => steps_kept::<7>(table, stride, columns, rows),
+        8 => steps_kept::<8>(table, stride, columns, rows),
+        _ => steps_in(table, stride, columns, rows),
     }
 }
 
 /// [`steps_generic`] over exactly `N` words, held in local variables.
 #[inline(always)]
 fn steps_kept<const N: usize>(
-    bits: &[[u64; IDS]],
+    table: &[[u64; LANES]],
+    stride: usize,
     columns: &mut [[u64; LANES]],
-    texts: [&[u8]; LANES],
-    count: usize,
+    rows: &[u8],
 ) {
     let mut held: [[u64; LANES]; N] = std::array::from_fn(|w| columns[w]);
-    steps_in(&bits[..N], &mut held, texts, count);
+    for &row in rows {
+        let at = row as usize * stride;
+        let m: &[[u64; LANES]; N] = table[at..at + N].try_into().expect("N words");
+        step(&mut held, m);
+    }
     columns[..N].copy_from_slice(&held);
 }
 
 /// [`steps_generic`] on the columns where they are.
 #[inline(always)]
-fn steps_in(
-    bits: &[[u64; IDS]],
-    columns: &mut [[u64; LANES]],
-    texts: [&[u8]; LANES],
-    count: usize,
-) {
-    // The texts zipped, which checks their lengths once rather than at every step.
-    let [t0, t1, t2, t3, t4, t5, t6, t7] = texts.map(|t| &t[..count]);
-    let steps = t0
-        .iter()
-        .zip(t1)
-        .zip(t2)
-        .zip(t3)
-        .zip(t4)
-        .zip(t5)
-        .zip(t6)
-        .zip(t7);
-    for (((((((&i0, &i1), &i2), &i3), &i4), &i5), &i6), &i7) in steps {
-        let ids = [i0, i1, i2, i3, i4, i5, i6, i7];
-        let mut carry = [0u64; LANES];
-        for (table, column) in bits.iter().zip(columns.iter_mut()) {
-            let m: [u64; LANES] = std::array::from_fn(|l| table[ids[l] as usize]);
-            for l in 0..LANES {
-                let s = column[l];
-                let u = s & m[l];
-                let sum = s.wrapping_add(u).wrapping_add(carry[l]);
-                // The carry out of `s + u + carry` is the majority of their top bits:
-                // `(s & u) | ((s | u) & !sum)`, which is `u | (s & !sum)` as `u ⊆ s`
-                // (no unsigned 64-bit comparison, which 256-bit vectors lack).
-                carry[l] = (u | (s & !sum)) >> 63;
-                column[l] = sum | (s - u);
-            }
+fn steps_in(table: &[[u64; LANES]], stride: usize, columns: &mut [[u64; LANES]], rows: &[u8]) {
+    let width = columns.len();
+    for &row in rows {
+        let at = row as usize * stride;
+        step(columns, &table[at..at + width]);
+    }
+}
+
+/// One step of Hyyrö's recurrence for every lane: `S ← (S + U) | (S − U)`, `U = S & M`,
+/// the sum carried from word to word.
+#[inline(always)]
+fn step(columns: &mut [[u64; LANES]], matches: &[[u64; LANES]]) {
+    let mut carry = [0u64; LANES];
+    for (column, m) in columns.iter_mut().zip(matches) {
+        for l in 0..LANES {
+            let s = column[l];
+            let u = s & m[l];
+            let sum = s.wrapping_add(u).wrapping_add(carry[l]);
+            // The carry out of `s + u + carry` is the majority of their top bits:
+            // `(s & u) | ((s | u) & !sum)`, which is `u | (s & !sum)` as `u ⊆ s`
+            // (no unsigned 64-bit comparison, which 256-bit vectors lack).
+            carry[l] = (u | (s & !sum)) >> 63;
+            column[l] = sum | (s - u);
         }
     }
 }
@@ -664,8 +433,48 @@ mod tests {
 
     /// Symbols of a small test alphabet as class ids.
     fn ids(text: &[u32]) -> Vec<u8> {
-        text.iter()
-            .map(|&s| u8::try_from(s).ok().filter(|&id| id != NO_MATCH).unwrap())
+        text.iter().map(|&s| u8::try_from(s).unwrap()).collect()
+    }
+
+    /// No band: wider than any test text, and small enough for the textbook's arithmetic.
+    const WIDE: usize = 1 << 40;
+
+    /// A text's [`PatternBits`], owned.
+    struct Owned {
+        len: usize,
+        ids: Vec<u8>,
+        bits: Vec<u64>,
+        spans: Vec<[u32; 2]>,
+    }
+
+    impl Owned {
+        /// `positions`: where each letter stands in its whole text (increasing).
+        fn new(class_ids: &[u8], positions: &[u32]) -> Owned {
+            let (mut ids, mut bits) = (Vec::new(), Vec::new());
+            pattern_bits(class_ids, &mut [u16::MAX; IDS], &mut ids, &mut bits);
+            Owned {
+                len: class_ids.len(),
+                ids,
+                bits,
+                spans: spans(positions),
+            }
+        }
+
+        fn bits(&self) -> PatternBits<'_> {
+            PatternBits {
+                len: self.len,
+                ids: &self.ids,
+                bits: &self.bits,
+                spans: &self.spans,
+            }
+        }
+    }
+
+    /// The first and last of every 64 positions.
+    fn spans(positions: &[u32]) -> Vec<[u32; 2]> {
+        positions
+            .chunks(64)
+            .map(|word| [word[0], word[word.len() - 1]])
             .collect()
     }
 
@@ -674,150 +483,130 @@ mod tests {
         (0..len as u32).collect()
     }
 
-    /// Every lane unbanded and without a need, through the given kernel.
-    fn lcs_lanes(pattern: &[u32], others: &[Vec<u8>], kernel: Kernel) -> [usize; LANES] {
-        let their_marks: Vec<Vec<u32>> = others.iter().map(|t| marks(&dense(t.len()))).collect();
-        let texts: Vec<Vec<u8>> = others.iter().map(|t| padded(t)).collect();
-        let lanes: Vec<Lane> = texts
-            .iter()
-            .zip(&their_marks)
-            .map(|(text, marks)| Lane {
-                text,
-                marks,
-                above: usize::MAX,
-                below: usize::MAX,
-                need: 0,
-            })
-            .collect();
-        ClassPattern::new(&ids(pattern)).run(&marks(&dense(pattern.len())), &lanes, kernel)
-    }
-
     /// Every kernel the processor runs, the portable one included.
     fn kernels() -> Vec<Kernel> {
         let mut kernels = vec![Kernel::Portable];
         #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("popcnt") {
-            if std::arch::is_x86_feature_detected!("avx2") {
-                kernels.push(Kernel::Avx2);
-            }
-            if std::arch::is_x86_feature_detected!("avx512f") {
-                kernels.push(Kernel::Avx512);
-            }
+        if std::arch::is_x86_feature_detected!("avx2")
+            && std::arch::is_x86_feature_detected!("popcnt")
+        {
+            kernels.push(Kernel::Avx2);
         }
         kernels
     }
 
-    /// Each kernel's lanes, unbanded, against the textbook table.
-    fn check_textbook(
-        x: &str,
-        others: &[String],
+    /// One pattern of a [`check`]: its text, band and need.
+    type Case = (String, usize, usize, usize);
+
+    /// `text` against the `cases`' patterns through every kernel, each lane checked
+    /// against the textbook: at least the LCS over its band's matches, and, unless below
+    /// its need, at most the unrestricted LCS. Letters stand at positions that skip ahead
+    /// by `gaps`, as the letters of one class do in a whole text.
+    fn check(
+        text: &str,
+        cases: &[Case],
+        gaps: &[u32],
     ) -> Result<(), proptest::test_runner::TestCaseError> {
-        let mut all = vec![x];
-        all.extend(others.iter().map(String::as_str));
+        let mut all = vec![text];
+        all.extend(cases.iter().map(|c| c.0.as_str()));
         let s = symbols(&all);
-        let texts: Vec<Vec<u8>> = s.texts[1..].iter().map(|t| ids(t)).collect();
+        let positions = |len: usize, offset: usize| -> Vec<u32> {
+            let mut at = 0u32;
+            (0..len)
+                .map(|i| {
+                    at += 1 + gaps
+                        .get((i + offset) % gaps.len().max(1))
+                        .copied()
+                        .unwrap_or(0);
+                    at
+                })
+                .collect()
+        };
+        let places: Vec<Vec<u32>> = (0..all.len())
+            .map(|t| positions(s.texts[t].len(), 7 * t))
+            .collect();
+        let owned: Vec<Owned> = (1..all.len())
+            .map(|t| Owned::new(&ids(&s.texts[t]), &places[t]))
+            .collect();
+        let lanes: Vec<Lane> = owned
+            .iter()
+            .zip(cases)
+            .map(|(o, c)| Lane {
+                pattern: o.bits(),
+                above: c.1,
+                below: c.2,
+                need: c.3,
+            })
+            .collect();
+        let mut rows = TextRows::new();
+        // A text set before is forgotten.
+        let before = ids(&s.texts[1..].concat());
+        rows.set(&before, &spans(&dense(before.len())));
+        rows.set(&ids(&s.texts[0]), &spans(&places[0]));
+        let mut computed = Lanes::new();
         for kernel in kernels() {
-            let got = lcs_lanes(&s.texts[0], &texts, kernel);
-            for (l, t) in s.texts[1..].iter().enumerate() {
-                proptest::prop_assert_eq!(got[l], naive_lcs(&s.texts[0], t));
+            let got = computed.run(&rows, &lanes, kernel);
+            for (l, lane) in lanes.iter().enumerate() {
+                let pattern = (&s.texts[l + 1][..], &places[l + 1][..]);
+                let whole = naive_lcs(pattern.0, &s.texts[0]);
+                let band =
+                    naive_banded_lcs(pattern, (&s.texts[0], &places[0]), lane.above, lane.below);
+                proptest::prop_assert!(band <= got[l], "lane {l}: {} {band}", got[l]);
+                proptest::prop_assert!(
+                    got[l] < lane.need || got[l] <= whole,
+                    "lane {l}: {} {whole} {}",
+                    got[l],
+                    lane.need
+                );
             }
         }
         Ok(())
     }
 
+    /// Patterns without band or need: each lane's result is its LCS.
+    fn check_textbook(
+        text: &str,
+        patterns: &[String],
+    ) -> Result<(), proptest::test_runner::TestCaseError> {
+        let cases: Vec<Case> = patterns
+            .iter()
+            .map(|p| (p.clone(), WIDE, WIDE, 0))
+            .collect();
+        check(text, &cases, &[])
+    }
+
     proptest::proptest! {
-        /// Texts of different lengths side by side get each their own LCS; patterns of
-        /// up to seven words, so columns held in registers and columns in memory.
+        /// Patterns of different lengths side by side get each their own LCS; patterns of
+        /// up to ten words, so columns held in registers and columns in memory.
         #[test]
         fn lanes_agree_with_the_textbook_table(
-            x in "[abcd ]{0,400}",
-            others in proptest::collection::vec("[abcde ]{0,200}", 0..=LANES),
+            text in "[abcd ]{0,300}",
+            patterns in proptest::collection::vec("[abcde ]{0,640}", 0..=LANES),
         ) {
-            check_textbook(&x, &others)?;
+            check_textbook(&text, &patterns)?;
         }
 
-        /// The same with more ids: the 512-bit kernel permutes two pairs of vectors.
+        /// The same with more ids, and ids of the text that no pattern holds.
         #[test]
         fn lanes_agree_with_the_textbook_table_over_many_ids(
-            x in "[a-v ]{0,200}",
-            others in proptest::collection::vec("[a-x ]{0,200}", 0..=LANES),
+            text in "[a-z0-9 ]{0,200}",
+            patterns in proptest::collection::vec("[a-v ]{0,200}", 0..=LANES),
         ) {
-            check_textbook(&x, &others)?;
+            check_textbook(&text, &patterns)?;
         }
 
-        /// Patterns with ids past those the 512-bit kernel permutes (it falls back to
-        /// loading the match words), and texts with ids the pattern lacks (it reads them
-        /// as an id without matches).
+        /// Each lane lies between the LCS over its band's matches and the unrestricted
+        /// LCS, or, given up early, below its need and at least the LCS over its band.
         #[test]
-        fn lanes_agree_with_the_textbook_table_past_the_permuted_ids(
-            x in "[a-z0-9 ]{0,200}",
-            few in "[a-d ]{0,200}",
-            others in proptest::collection::vec("[a-z0-9 ]{0,200}", 0..=LANES),
-        ) {
-            check_textbook(&x, &others)?;
-            check_textbook(&few, &others)?;
-        }
-
-        /// Each banded lane lies between the LCS over its band's matches and the
-        /// unrestricted LCS, or, given up early, below its need and at least the LCS over
-        /// its band; texts are sparse subsequences of longer ones, as class projections
-        /// are, with positions that skip ahead at random.
-        #[test]
-        fn banded_lanes_lie_between_the_band_and_the_whole(
-            x in "[ab é1]{0,150}",
-            others in proptest::collection::vec(
-                ("[abcé1 ]{0,200}", 0usize..300, 0usize..300, 0usize..160),
+        fn lanes_lie_between_their_band_and_the_whole(
+            text in "[ab é1]{0,300}",
+            cases in proptest::collection::vec(
+                ("[abcé1 ]{0,300}", 0usize..300, 0usize..300, 0usize..160),
                 0..=LANES,
             ),
-            gaps in proptest::collection::vec(0u32..4, 400),
+            gaps in proptest::collection::vec(0u32..4, 1..400),
         ) {
-            let mut all = vec![x.as_str()];
-            all.extend(others.iter().map(|o| o.0.as_str()));
-            let s = symbols(&all);
-            // Positions: increasing, with gaps like those of a class's characters.
-            let positions = |len: usize, offset: usize| -> Vec<u32> {
-                let mut at = 0u32;
-                (0..len)
-                    .map(|i| {
-                        at += 1 + gaps[(i + offset) % gaps.len()];
-                        at
-                    })
-                    .collect()
-            };
-            let mine = positions(s.texts[0].len(), 0);
-            let theirs: Vec<Vec<u32>> =
-                (1..all.len()).map(|t| positions(s.texts[t].len(), 7 * t)).collect();
-            let their_marks: Vec<Vec<u32>> = theirs.iter().map(|p| marks(p)).collect();
-            let texts: Vec<Vec<u8>> = s.texts[1..].iter().map(|t| padded(&ids(t))).collect();
-            let lanes: Vec<Lane> = others
-                .iter()
-                .enumerate()
-                .map(|(l, o)| Lane {
-                    text: &texts[l],
-                    marks: &their_marks[l],
-                    above: o.1,
-                    below: o.2,
-                    need: o.3,
-                })
-                .collect();
-            for kernel in kernels() {
-                let mut pattern = ClassPattern::new(&ids(&s.texts[0]));
-                let got = pattern.run(&marks(&mine), &lanes, kernel);
-                for (l, lane) in lanes.iter().enumerate() {
-                    let whole = naive_lcs(&s.texts[0], &s.texts[l + 1]);
-                    let band = naive_banded_lcs(
-                        (&s.texts[0], &mine),
-                        (&s.texts[l + 1], &theirs[l]),
-                        lane.above,
-                        lane.below,
-                    );
-                    proptest::prop_assert!(band <= got[l], "{} {} {}", band, got[l], whole);
-                    proptest::prop_assert!(
-                        got[l] < lane.need || got[l] <= whole,
-                        "{} {} {} {}", band, got[l], whole, lane.need
-                    );
-                }
-            }
+            check(&text, &cases, &gaps)?;
         }
 
         /// A lane whose need is at most its band's LCS is never given up: it gets the
@@ -831,27 +620,22 @@ mod tests {
             short in 0usize..5,
         ) {
             let s = symbols(&[&x, &y]);
-            let (mine, theirs) = (dense(s.texts[0].len()), dense(s.texts[1].len()));
-            let text = padded(&ids(&s.texts[1]));
-            let their_marks = marks(&theirs);
-            let lane = |need| Lane {
-                text: &text,
-                marks: &their_marks,
-                above,
-                below,
-                need,
-            };
-            let mut pattern = ClassPattern::new(&ids(&s.texts[0]));
-            let my_marks = marks(&mine);
-            let free = pattern.lcs_lanes_banded(&my_marks, &[lane(0)])[0];
+            let (text, pattern) = (ids(&s.texts[0]), ids(&s.texts[1]));
+            let (at_text, at_pattern) = (dense(text.len()), dense(pattern.len()));
+            let owned = Owned::new(&pattern, &at_pattern);
+            let mut rows = TextRows::new();
+            rows.set(&text, &spans(&at_text));
+            let lane = |need| Lane { pattern: owned.bits(), above, below, need };
+            let mut lanes = Lanes::new();
+            let free = lanes.lcs(&rows, &[lane(0)])[0];
             let band = naive_banded_lcs(
-                (&s.texts[0], &mine),
-                (&s.texts[1], &theirs),
+                (&s.texts[1], &at_pattern),
+                (&s.texts[0], &at_text),
                 above,
                 below,
             );
             let need = band.saturating_sub(short);
-            proptest::prop_assert_eq!(pattern.lcs_lanes_banded(&my_marks, &[lane(need)])[0], free);
+            proptest::prop_assert_eq!(lanes.lcs(&rows, &[lane(need)])[0], free);
         }
     }
 
@@ -863,27 +647,44 @@ mod tests {
         let x: String = "ab".repeat(200);
         let y: String = "cd".repeat(200);
         let s = symbols(&[&x, &y, &x]);
-        let (mine, their_marks) = (dense(400), marks(&dense(400)));
-        let (other, same) = (padded(&ids(&s.texts[1])), padded(&ids(&s.texts[2])));
-        let lanes = [
+        let at = dense(400);
+        let (other, same) = (
+            Owned::new(&ids(&s.texts[1]), &at),
+            Owned::new(&ids(&s.texts[2]), &at),
+        );
+        let mut rows = TextRows::new();
+        rows.set(&ids(&s.texts[0]), &spans(&at));
+        fn lane(owned: &Owned, need: usize) -> Lane<'_> {
             Lane {
-                text: &other,
-                marks: &their_marks,
-                above: usize::MAX,
-                below: usize::MAX,
-                need: 300,
-            },
-            Lane {
-                text: &same,
-                marks: &their_marks,
-                above: usize::MAX,
-                below: usize::MAX,
-                need: 400,
-            },
-        ];
-        let got = ClassPattern::new(&ids(&s.texts[0])).lcs_lanes_banded(&marks(&mine), &lanes);
+                pattern: owned.bits(),
+                above: WIDE,
+                below: WIDE,
+                need,
+            }
+        }
+        let got = Lanes::new().lcs(&rows, &[lane(&other, 300), lane(&same, 400)]);
         // Computed to the end, the first lane would report its LCS, 0.
         assert!(0 < got[0] && got[0] < 300, "{got:?}");
         assert_eq!(got[1], 400);
+    }
+
+    #[test]
+    fn pattern_bits_hold_each_id_once_with_its_places() {
+        let (mut ids, mut bits) = (vec![9], vec![7]);
+        let mut slots = [u16::MAX; IDS];
+        let text: Vec<u8> = (0..70).map(|i| [3, 1, 3][i % 3]).collect();
+        pattern_bits(&text, &mut slots, &mut ids, &mut bits);
+        assert_eq!(ids, vec![9, 1, 3]);
+        assert_eq!(bits.len(), 1 + 2 * 2);
+        let places = |words: &[u64]| -> Vec<usize> {
+            (0..128)
+                .filter(|&i| words[i / 64] >> (i % 64) & 1 == 1)
+                .collect()
+        };
+        let ones: Vec<usize> = (0..70).filter(|i| i % 3 == 1).collect();
+        let threes: Vec<usize> = (0..70).filter(|i| i % 3 != 1).collect();
+        assert_eq!(places(&bits[1..3]), ones);
+        assert_eq!(places(&bits[3..5]), threes);
+        assert!(slots.iter().all(|&s| s == u16::MAX));
     }
 }

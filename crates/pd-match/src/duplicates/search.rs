@@ -130,21 +130,21 @@ fn histogram_bound(a: &[u16; BUCKETS], b: &[u16; BUCKETS]) -> usize {
         .sum::<u32>() as usize
 }
 
-/// The texts after the `p`-th by length that pass the length and histogram bounds
-/// against it, pushed onto `candidates` (by their place in length order); returns how
-/// many were inside the length window.
+/// The texts before the `q`-th by length (as long or shorter) that pass the length and
+/// histogram bounds against it, pushed onto `candidates` (by their place in length order,
+/// nearest first); returns how many were inside the length window.
 fn scan_window(
     signatures: &Signatures,
-    p: usize,
+    q: usize,
     slack: f64,
     candidates: &mut Vec<Candidate>,
 ) -> u64 {
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") {
         // SAFETY: the processor has the feature the function is compiled for.
-        return unsafe { scan_window_avx2(signatures, p, slack, candidates) };
+        return unsafe { scan_window_avx2(signatures, q, slack, candidates) };
     }
-    scan_window_generic(signatures, p, slack, candidates)
+    scan_window_generic(signatures, q, slack, candidates)
 }
 
 /// [`scan_window`] compiled for 256-bit vectors: a histogram comparison is four of them.
@@ -152,30 +152,31 @@ fn scan_window(
 #[target_feature(enable = "avx2")]
 fn scan_window_avx2(
     signatures: &Signatures,
-    p: usize,
+    q: usize,
     slack: f64,
     candidates: &mut Vec<Candidate>,
 ) -> u64 {
-    scan_window_generic(signatures, p, slack, candidates)
+    scan_window_generic(signatures, q, slack, candidates)
 }
 
 #[inline(always)]
 fn scan_window_generic(
     signatures: &Signatures,
-    p: usize,
+    q: usize,
     slack: f64,
     candidates: &mut Vec<Candidate>,
 ) -> u64 {
-    let (len_a, histogram_a) = (signatures.lens[p], &signatures.histograms[p]);
-    let longer = signatures.lens[p + 1..]
+    let (len_b, histogram_b) = (signatures.lens[q], &signatures.histograms[q]);
+    let shorter = signatures.lens[..q]
         .iter()
-        .zip(&signatures.histograms[p + 1..]);
+        .zip(&signatures.histograms[..q])
+        .rev();
     let mut inside = 0;
-    for (q, (&len_b, histogram_b)) in (p + 1..).zip(longer) {
+    for (p, (&len_a, histogram_a)) in (0..q).rev().zip(shorter) {
         let total = len_a + len_b;
         let limit = max_distance(total, slack);
         // Sorted by length, so once the length gap exceeds the limit it does for every
-        // longer text too (the gap grows by 1 per character, the limit by less).
+        // shorter text too (the gap grows by 1 per character, the limit by less).
         // (Below ratio 50 the limit grows by more than half a character per character,
         // where rounding could make two steps at once: no early stop.)
         if len_b - len_a > limit {
@@ -189,7 +190,7 @@ fn scan_window_generic(
             continue;
         }
         let need = total.saturating_sub(limit).div_ceil(2);
-        candidates.push(Candidate { other: q, need });
+        candidates.push(Candidate { other: p, need });
     }
     inside
 }
@@ -242,28 +243,28 @@ pub fn similar_pairs(
     let done = AtomicU64::new(0);
     let per_document: Vec<(Vec<SimilarPair>, SearchStats)> = (0..order.len())
         .into_par_iter()
-        .map(|p| {
-            let a = order[p];
-            let text_a = &texts[a];
+        .map(|q| {
+            let b = order[q];
+            let text_b = &texts[b];
             let mut stats = SearchStats::default();
             let mut found = Vec::new();
-            let mut pattern: Option<Pattern> = None;
-            let mut other = Vec::new();
-            let mut classes = ClassBound::new(&projections[p], &partition);
+            let mut classes = ClassBound::new(&projections[q], &partition);
             let mut candidates = Vec::new();
-            stats.length_candidates += scan_window(&signatures, p, slack, &mut candidates);
+            stats.length_candidates += scan_window(&signatures, q, slack, &mut candidates);
             stats.class_checked += candidates.len() as u64;
             classes.retain_reachable(&mut candidates, &projections);
-            for Candidate { other: q, .. } in candidates {
-                let b = order[q];
-                let text_b = &texts[b];
+            let mut symbols_b = Vec::new();
+            for Candidate { other: p, .. } in candidates {
+                let a = order[p];
+                let text_a = &texts[a];
                 let limit = max_distance(text_a.len() + text_b.len(), slack);
                 stats.verified += 1;
-                let pattern = pattern.get_or_insert_with(|| {
-                    Pattern::new(&alphabet.symbols(&text_a.text), alphabet.len())
-                });
-                alphabet.symbols_into(&text_b.text, &mut other);
-                if pattern.lcs_within(&other, limit).is_none() {
+                // Few pairs get this far: the shorter text's pattern is built for each.
+                if symbols_b.is_empty() {
+                    alphabet.symbols_into(&text_b.text, &mut symbols_b);
+                }
+                let mut pattern = Pattern::new(&alphabet.symbols(&text_a.text), alphabet.len());
+                if pattern.lcs_within(&symbols_b, limit).is_none() {
                     continue;
                 }
                 stats.scored += 1;
