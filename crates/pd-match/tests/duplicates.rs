@@ -182,3 +182,53 @@ proptest! {
         prop_assert!((ratio(&a, &b) - expected).abs() < 1e-9, "{} vs {}", ratio(&a, &b), expected);
     }
 }
+
+/// Hundreds of texts from a few templates with small edits: the search takes its texts in
+/// blocks and their candidates in tiles of more than a hundred, and still finds exactly
+/// the pairs of the all-pairs scoring.
+#[test]
+fn duplicates_pruned_search_over_many_blocks_equals_all_pairs() {
+    let templates = [
+        "invoice number for the period amount due within thirty days thank you",
+        "dear customer we confirm the change of your contract from next month",
+        "letter regarding your account balance please find the statement enclosed",
+        "reminder the payment for the invoice is overdue please transfer the amount",
+    ];
+    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let contents: Vec<String> = (0..520)
+        .map(|i| {
+            let mut chars: Vec<char> = templates[i % templates.len()]
+                .repeat(1 + i % 3)
+                .chars()
+                .collect();
+            for _ in 0..next() % 40 {
+                let pos = next() as usize % (chars.len() + 1);
+                match next() % 3 {
+                    0 => chars.insert(pos, char::from(b'a' + (next() % 26) as u8)),
+                    1 if pos < chars.len() => {
+                        chars.remove(pos);
+                    }
+                    _ => chars.insert(pos, char::from(b'0' + (next() % 10) as u8)),
+                }
+            }
+            chars.into_iter().collect()
+        })
+        .collect();
+    let texts: Vec<PreparedText> = contents
+        .iter()
+        .map(|c| PreparedText::new(default_process(c)))
+        .collect();
+    for r in [70.0, 85.0] {
+        let (pruned, stats) = similar_pairs(&texts, r, &|_| {});
+        assert_eq!(pruned, all_pairs(&texts, r), "ratio {r}");
+        // Not a vacuous comparison: many pairs found, and many ruled out by the classes.
+        assert!(pruned.len() > 1000, "{} pairs at {r}", pruned.len());
+        assert!(stats.verified < stats.class_checked, "{stats:?}");
+    }
+}

@@ -78,6 +78,21 @@ pub(super) struct Lane<'a> {
     pub need: usize,
 }
 
+impl Lane<'_> {
+    /// An empty pattern, to fill an array of lanes.
+    pub const NONE: Lane<'static> = Lane {
+        pattern: PatternBits {
+            len: 0,
+            ids: &[],
+            bits: &[],
+            spans: &[],
+        },
+        above: 0,
+        below: 0,
+        need: 0,
+    };
+}
+
 /// How many 64-bit words a pattern of `len` letters takes.
 pub(super) fn words(len: usize) -> usize {
     len.div_ceil(64)

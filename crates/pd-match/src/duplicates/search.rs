@@ -195,6 +195,10 @@ fn scan_window_generic(
     inside
 }
 
+/// How many texts, next to each other in length order, go through the class bound
+/// together (see [`ClassBound`]).
+const BLOCK: usize = 32;
+
 /// Scores a pair as paperless-ngx does: `fuzz.ratio(a, b, score_cutoff=ratio)` kept when
 /// it is at least `ratio`. (rapidfuzz 0.5's `RatioBatchComparator`, which would reuse the
 /// pattern bit vectors of `a`, returns wrong scores, so each pair is scored on its own.)
@@ -241,44 +245,65 @@ pub fn similar_pairs(
         )
         .collect();
     let done = AtomicU64::new(0);
-    let per_document: Vec<(Vec<SimilarPair>, SearchStats)> = (0..order.len())
+    // Blocks of texts next to each other in length order, which share most of their
+    // candidates: the class bound reads each candidate once per tile for the whole block.
+    let blocks: Vec<std::ops::Range<usize>> = (0..order.len())
+        .step_by(BLOCK)
+        .map(|start| start..(start + BLOCK).min(order.len()))
+        .collect();
+    let per_block: Vec<(Vec<SimilarPair>, SearchStats)> = blocks
         .into_par_iter()
-        .map(|q| {
-            let b = order[q];
-            let text_b = &texts[b];
-            let mut stats = SearchStats::default();
-            let mut found = Vec::new();
-            let mut classes = ClassBound::new(&projections[q], &partition);
-            let mut candidates = Vec::new();
-            stats.length_candidates += scan_window(&signatures, q, slack, &mut candidates);
-            stats.class_checked += candidates.len() as u64;
-            classes.retain_reachable(&mut candidates, &projections);
-            let mut symbols_b = Vec::new();
-            for Candidate { other: p, .. } in candidates {
-                let a = order[p];
-                let text_a = &texts[a];
-                let limit = max_distance(text_a.len() + text_b.len(), slack);
-                stats.verified += 1;
-                // Few pairs get this far: the shorter text's pattern is built for each.
-                if symbols_b.is_empty() {
-                    alphabet.symbols_into(&text_b.text, &mut symbols_b);
+        .map_init(
+            || ClassBound::new(&partition),
+            |classes, block| {
+                let mut stats = SearchStats::default();
+                let mut found = Vec::new();
+                let mut lists: Vec<(usize, Vec<Candidate>)> = block
+                    .clone()
+                    .map(|q| {
+                        let mut candidates = Vec::new();
+                        stats.length_candidates +=
+                            scan_window(&signatures, q, slack, &mut candidates);
+                        stats.class_checked += candidates.len() as u64;
+                        (q, candidates)
+                    })
+                    .collect();
+                classes.retain_reachable(&mut lists, &projections);
+                for (q, candidates) in lists {
+                    let b = order[q];
+                    let text_b = &texts[b];
+                    let mut symbols_b = Vec::new();
+                    for Candidate { other: p, .. } in candidates {
+                        let a = order[p];
+                        let text_a = &texts[a];
+                        let limit = max_distance(text_a.len() + text_b.len(), slack);
+                        stats.verified += 1;
+                        // Few pairs get this far: the shorter text's pattern is built for
+                        // each.
+                        if symbols_b.is_empty() {
+                            alphabet.symbols_into(&text_b.text, &mut symbols_b);
+                        }
+                        let mut pattern =
+                            Pattern::new(&alphabet.symbols(&text_a.text), alphabet.len());
+                        if pattern.lcs_within(&symbols_b, limit).is_none() {
+                            continue;
+                        }
+                        stats.scored += 1;
+                        if let Some(r) = score(text_a, text_b, ratio) {
+                            found.push(SimilarPair {
+                                a: a.min(b),
+                                b: a.max(b),
+                                ratio: r,
+                            });
+                        }
+                    }
                 }
-                let mut pattern = Pattern::new(&alphabet.symbols(&text_a.text), alphabet.len());
-                if pattern.lcs_within(&symbols_b, limit).is_none() {
-                    continue;
-                }
-                stats.scored += 1;
-                if let Some(r) = score(text_a, text_b, ratio) {
-                    found.push(SimilarPair {
-                        a: a.min(b),
-                        b: a.max(b),
-                        ratio: r,
-                    });
-                }
-            }
-            progress(done.fetch_add(1, Ordering::Relaxed) + 1);
-            (found, stats)
-        })
+                progress(
+                    done.fetch_add(block.len() as u64, Ordering::Relaxed) + block.len() as u64,
+                );
+                (found, stats)
+            },
+        )
         .collect();
     let n = texts.len() as u64;
     let mut stats = SearchStats {
@@ -287,7 +312,7 @@ pub fn similar_pairs(
         ..SearchStats::default()
     };
     let mut pairs = Vec::new();
-    for (found, s) in per_document {
+    for (found, s) in per_block {
         stats.length_candidates += s.length_candidates;
         stats.class_checked += s.class_checked;
         stats.verified += s.verified;
