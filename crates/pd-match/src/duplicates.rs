@@ -54,6 +54,9 @@
 //!    one go, with nothing looked up per pair (see `lanes`). A lane stops as soon as the
 //!    class can no longer bring the sum to the need: a column's LCS grows by at most one
 //!    per step, so once what it holds plus the steps left falls short, the pair is out.
+//!    Texts next to each other in length order share most of their candidates, so they
+//!    go through the bound in blocks, the block's candidates a tile at a time: a
+//!    candidate's data is read from memory once per tile for the whole block.
 //! 4. **LCS with early exit.** Survivors get their LCS computed bit-parallel (Hyyrö, 64
 //!    cells a word), the shorter text's match masks built for each pair (few get this far).
 //!    Every 32 characters of the longer text `b`, the LCS is bounded from above by what
