@@ -196,9 +196,10 @@ impl Lanes {
         }
     }
 
-    /// For each pattern `l` (up to [`LANES`]), its LCS with `text`, or, when that is below
-    /// `needs[l]`, possibly a number below `needs[l]` that is at least the LCS. See the
-    /// module documentation.
+    /// For each lane `l` (up to [`LANES`]), a number at least the LCS of its pattern and
+    /// `text` over the matches inside `lanes[l]`'s band; when it is at least
+    /// `lanes[l].need`, it is also at most the unrestricted LCS. See the module
+    /// documentation.
     pub fn lcs(&mut self, text: &TextRows, lanes: &[Lane]) -> [usize; LANES] {
         self.run(text, lanes, Kernel::detect())
     }
