@@ -214,11 +214,11 @@ impl Lanes {
         if stride == 0 || n == 0 {
             return result;
         }
-        // The table: a row per id of the text, each pattern's words of that id in its lane,
-        // and one more row where the words of ids the text lacks go (no branch per id).
+        // The table: a row per id of the text, each pattern's words of that id in its lane
+        // (ids the text lacks are left out).
         let rows = text.ids.len();
         self.table.clear();
-        self.table.resize((rows + 1) * stride, [0; LANES]);
+        self.table.resize(rows * stride, [0; LANES]);
         let table = &mut self.table[..];
         for (l, pattern) in lanes.iter().map(|lane| &lane.pattern).enumerate() {
             let width = widths[l];
@@ -226,11 +226,72 @@ impl Lanes {
                 continue;
             }
             debug_assert_eq!(pattern.bits.len(), pattern.ids.len() * width);
-            for (&id, bits) in pattern.ids.iter().zip(pattern.bits.chunks_exact(width)) {
-                let row = usize::from(text.row_of[id as usize]).min(rows);
-                for (slot, &word) in table[row * stride..][..width].iter_mut().zip(bits) {
-                    slot[l] = word;
-                }
+            // A copy of a known number of words is a few moves, with no loop to leave.
+            let text = (&*text.row_of, stride);
+            match width {
+                1 => fill(
+                    table,
+                    text,
+                    &pattern.ids,
+                    pattern.bits.as_chunks::<1>().0,
+                    l,
+                ),
+                2 => fill(
+                    table,
+                    text,
+                    &pattern.ids,
+                    pattern.bits.as_chunks::<2>().0,
+                    l,
+                ),
+                3 => fill(
+                    table,
+                    text,
+                    &pattern.ids,
+                    pattern.bits.as_chunks::<3>().0,
+                    l,
+                ),
+                4 => fill(
+                    table,
+                    text,
+                    &pattern.ids,
+                    pattern.bits.as_chunks::<4>().0,
+                    l,
+                ),
+                5 => fill(
+                    table,
+                    text,
+                    &pattern.ids,
+                    pattern.bits.as_chunks::<5>().0,
+                    l,
+                ),
+                6 => fill(
+                    table,
+                    text,
+                    &pattern.ids,
+                    pattern.bits.as_chunks::<6>().0,
+                    l,
+                ),
+                7 => fill(
+                    table,
+                    text,
+                    &pattern.ids,
+                    pattern.bits.as_chunks::<7>().0,
+                    l,
+                ),
+                8 => fill(
+                    table,
+                    text,
+                    &pattern.ids,
+                    pattern.bits.as_chunks::<8>().0,
+                    l,
+                ),
+                _ => fill(
+                    table,
+                    text,
+                    &pattern.ids,
+                    pattern.bits.chunks_exact(width),
+                    l,
+                ),
             }
         }
         self.columns.clear();
@@ -244,7 +305,11 @@ impl Lanes {
         let mut j = 0;
         while j < n {
             // Before every segment: give up the lanes that can no longer reach their need.
-            let zeros = zeros(kernel, &self.columns);
+            // (Columns start as all ones: no zeros to count before the first step.)
+            let zeros = match j {
+                0 => [0; LANES],
+                _ => zeros(kernel, &self.columns),
+            };
             for (l, lane) in lanes.iter().enumerate() {
                 let most = zeros[l] + (n - j);
                 if live & (1 << l) != 0 && most < lane.need {
@@ -299,6 +364,30 @@ impl Lanes {
             }
         }
         result
+    }
+}
+
+/// Copies a pattern's match words into lane `l` of the table, in the row of each id the
+/// text holds (`(row_of, stride)`: the text's row of each id, `u16::MAX` for none, and the
+/// words a row has); `bits`: the words of each of `ids` in turn.
+#[inline(always)]
+fn fill<'a, B: AsRef<[u64]> + ?Sized + 'a>(
+    table: &mut [[u64; LANES]],
+    (row_of, stride): (&[u16; IDS], usize),
+    ids: &[u8],
+    bits: impl IntoIterator<Item = &'a B>,
+    l: usize,
+) {
+    for (&id, bits) in ids.iter().zip(bits) {
+        let row = row_of[id as usize];
+        if row == u16::MAX {
+            continue;
+        }
+        let bits = bits.as_ref();
+        let slots = &mut table[usize::from(row) * stride..][..bits.len()];
+        for (slot, &word) in slots.iter_mut().zip(bits) {
+            slot[l] = word;
+        }
     }
 }
 
