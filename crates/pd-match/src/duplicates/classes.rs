@@ -249,6 +249,11 @@ impl Projection {
         &self.ids[self.ids_at[c] as usize..self.ids_at[c + 1] as usize]
     }
 
+    /// How many letters of class `c` the text has.
+    fn class_len(&self, c: usize) -> u32 {
+        self.ids_at[c + 1] - self.ids_at[c]
+    }
+
     /// Class `c` as a pattern.
     fn pattern(&self, c: usize) -> PatternBits<'_> {
         PatternBits {
@@ -475,6 +480,7 @@ impl ClassBound {
             }
             let mut tiles = Tiles::new(block.len());
             let mut pending: Vec<Vec<usize>> = vec![Vec::new(); block.len()];
+            let mut by_len: Vec<u64> = Vec::new();
             while let Some(tile) = tiles.next(|list, cursor| {
                 let text = &self.texts[list];
                 text.todo.get(cursor).map(|&i| text.alive[i].0.other)
@@ -492,19 +498,33 @@ impl ClassBound {
                         };
                         *cursor += 1;
                         pending[list].push(i);
-                        if pending[list].len() == LANES {
-                            self.compute(
-                                block[list].0,
-                                list,
-                                round,
-                                &mut pending[list],
-                                projections,
-                            );
+                    }
+                    // Lanes side by side compute the words any of them needs: patterns
+                    // of about the same length have their words at about the same
+                    // places, so they go together.
+                    let pending = &mut pending[list];
+                    if pending.len() >= LANES {
+                        let text = &self.texts[list];
+                        let c = text.order[round];
+                        // Sorted as one number each, the length above the place: a key
+                        // is a look at another text, taken once.
+                        by_len.clear();
+                        by_len.extend(pending.iter().map(|&i| {
+                            let len = projections[text.alive[i].0.other].class_len(c);
+                            u64::from(len) << 32 | i as u64
+                        }));
+                        by_len.sort_unstable();
+                        pending.clear();
+                        pending.extend(by_len.iter().map(|&key| key as u32 as usize));
+                        let full = pending.len() / LANES * LANES;
+                        for chunk in pending[..full].chunks(LANES) {
+                            self.compute(block[list].0, list, round, chunk, projections);
                         }
+                        pending.drain(..full);
                     }
                 }
             }
-            for (list, chunk) in pending.iter_mut().enumerate() {
+            for (list, chunk) in pending.iter().enumerate() {
                 if !chunk.is_empty() {
                     self.compute(block[list].0, list, round, chunk, projections);
                 }
@@ -521,13 +541,13 @@ impl ClassBound {
     }
 
     /// Computes the class of `round` for the candidates `chunk` (places in the alive list)
-    /// of the block's text `list`, `projections[mine]`, and empties `chunk`.
+    /// of the block's text `list`, `projections[mine]`.
     fn compute(
         &mut self,
         mine: usize,
         list: usize,
         round: usize,
-        chunk: &mut Vec<usize>,
+        chunk: &[usize],
         projections: &[Projection],
     ) {
         let mine = &projections[mine];
@@ -550,7 +570,6 @@ impl ClassBound {
             let (_, bound, upper) = &mut text.alive[i];
             *bound = *bound - upper[c] + lcs.min(upper[c] as usize) as u32;
         }
-        chunk.clear();
     }
 
     /// Whether the bound leaves room for an LCS of `need` between `projections[1]` and
