@@ -118,7 +118,7 @@ use pd_store::db::DocumentFilter;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-pub use process::{default_process, is_blank};
+pub use process::{default_process, default_process_str, is_blank};
 pub use search::{PreparedText, SearchStats, SimilarPair, all_pairs, ratio, similar_pairs};
 
 /// paperless-ngx's default `--ratio`.
@@ -311,7 +311,7 @@ pub fn find_duplicates_with_progress(
     let (found, stats) = pool.install(|| {
         let texts: Vec<PreparedText> = searched
             .par_iter()
-            .map(|d| PreparedText::new(default_process(&d.content)))
+            .map(|d| PreparedText::of(&d.content))
             .collect();
         let total = texts.len() as u64;
         similar_pairs(&texts, opts.ratio, &|done| progress(done, total))

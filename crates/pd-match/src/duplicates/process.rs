@@ -32,14 +32,54 @@ fn is_python_space(c: char) -> bool {
 /// assert_eq!(text, "hello   world  café ½ i x");
 /// ```
 pub fn default_process(content: &str) -> Vec<char> {
-    let mut out: Vec<char> = Vec::with_capacity(content.len());
-    out.extend(content.chars().map(process_char));
-    let end = out.iter().rposition(|&c| c != ' ').map_or(0, |i| i + 1);
-    out.truncate(end);
-    let start = out.iter().position(|&c| c != ' ').unwrap_or(out.len());
-    out.drain(..start);
-    out
+    default_process_str(content).chars().collect()
 }
+
+/// [`default_process`] as a string: what the search keeps of each document.
+///
+/// ```
+/// use pd_match::duplicates::default_process_str;
+///
+/// assert_eq!(default_process_str(" Straße 12b, Köln! "), "straße 12b  köln");
+/// ```
+pub fn default_process_str(content: &str) -> String {
+    let mut out = Vec::with_capacity(content.len());
+    let bytes = content.as_bytes();
+    let mut at = 0;
+    while let Some(&b) = bytes.get(at) {
+        // Most text is ASCII: a table, with no branch on the kind of character.
+        if let Some(&processed) = ASCII.get(b as usize) {
+            out.push(processed);
+            at += 1;
+        } else {
+            let c = content[at..]
+                .chars()
+                .next()
+                .expect("a character starts here");
+            let mut buf = [0; 4];
+            out.extend_from_slice(process_char(c).encode_utf8(&mut buf).as_bytes());
+            at += c.len_utf8();
+        }
+    }
+    let end = out.iter().rposition(|&b| b != b' ').map_or(0, |i| i + 1);
+    out.truncate(end);
+    let start = out.iter().position(|&b| b != b' ').unwrap_or(out.len());
+    out.drain(..start);
+    String::from_utf8(out).expect("whole characters, each encoded as UTF-8")
+}
+
+/// [`process_char`] of every ASCII character.
+const ASCII: [u8; 128] = {
+    let mut table = [b' '; 128];
+    let mut b = 0;
+    while b < 128 {
+        if (b as u8).is_ascii_alphanumeric() {
+            table[b] = (b as u8).to_ascii_lowercase();
+        }
+        b += 1;
+    }
+    table
+};
 
 fn process_char(c: char) -> char {
     if c.is_ascii() {
@@ -96,6 +136,13 @@ mod tests {
         // Symbols with the Alphabetic property and combining marks are not alphanumeric.
         assert_eq!(processed("Ⓐx\u{301}"), "x");
         assert_eq!(processed("× ÷ € ©"), "");
+    }
+
+    #[test]
+    fn the_ascii_table_is_the_character_rule() {
+        for b in 0..128u8 {
+            assert_eq!(ASCII[b as usize] as char, process_char(b as char), "{b}");
+        }
     }
 
     #[test]

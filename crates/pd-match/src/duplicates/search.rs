@@ -32,14 +32,27 @@ impl PreparedText {
     /// Wraps text that has already been through
     /// [`default_process`](super::default_process).
     pub fn new(chars: Vec<char>) -> PreparedText {
+        PreparedText::processed(chars.into_iter().collect())
+    }
+
+    /// A document's content, through [`default_process`](super::default_process).
+    pub fn of(content: &str) -> PreparedText {
+        PreparedText::processed(super::default_process_str(content))
+    }
+
+    /// Wraps text that has already been through
+    /// [`default_process_str`](super::default_process_str).
+    pub fn processed(text: String) -> PreparedText {
         let mut histogram = [0u16; BUCKETS];
-        for &c in &chars {
+        let mut len = 0;
+        for c in text.chars() {
             let count = &mut histogram[bucket(c)];
             *count = count.saturating_add(1);
+            len += 1;
         }
         PreparedText {
-            text: chars.iter().collect(),
-            len: chars.len(),
+            text,
+            len,
             histogram,
         }
     }
@@ -60,6 +73,25 @@ impl PreparedText {
 }
 
 fn bucket(c: char) -> usize {
+    // Processed text is mostly ASCII: a table, with no branch on the kind of character.
+    match ASCII_BUCKETS.get(c as usize) {
+        Some(&b) => b as usize,
+        None => bucket_of(c),
+    }
+}
+
+/// [`bucket_of`] every ASCII character.
+const ASCII_BUCKETS: [u8; 128] = {
+    let mut table = [0u8; 128];
+    let mut b = 0;
+    while b < 128 {
+        table[b] = bucket_of(b as u8 as char) as u8;
+        b += 1;
+    }
+    table
+};
+
+const fn bucket_of(c: char) -> usize {
     match c {
         ' ' => 0,
         'a'..='z' => 1 + (c as usize - 'a' as usize),
