@@ -56,7 +56,10 @@
 //!    per step, so once what it holds plus the steps left falls short, the pair is out.
 //!    Texts next to each other in length order share most of their candidates, so they
 //!    go through the bound in blocks, the block's candidates a tile at a time: a
-//!    candidate's data is read from memory once per tile for the whole block.
+//!    candidate's data is read from memory once per tile for the whole block. Within a
+//!    tile, a text's candidates go into lanes in order of their class's length: eight
+//!    lanes compute every word any of them needs, and patterns of about the same length
+//!    have their words at about the same places.
 //! 4. **LCS with early exit.** Survivors get their LCS computed bit-parallel (Hyyrö, 64
 //!    cells a word), the shorter text's match masks built for each pair (few get this far).
 //!    Every 32 characters of the longer text `b`, the LCS is bounded from above by what

@@ -10,7 +10,9 @@
 //! (Comparing one pattern with several texts instead makes every lane look up its own
 //! id: eight separate loads put together into vectors at every word and step, which took
 //! twice as long.) Every document keeps, per class, the match words of the ids it holds
-//! ([`PatternBits`]), so filling a table is copying words.
+//! ([`PatternBits`]), so filling a table is copying words, a known number of them per
+//! id (the copy is compiled for each width up to eight words, with no loop to leave),
+//! and the ids the text lacks are left out.
 //!
 //! **The band.** Each lane comes with its band: pattern letter `i` may match text letter
 //! `j` only if `−below ≤ pos(i) − pos(j) ≤ above` (positions in the whole texts). The
@@ -229,66 +231,18 @@ impl Lanes {
             // A copy of a known number of words is a few moves, with no loop to leave.
             let text = (&*text.row_of, stride);
             match width {
-                1 => fill(
-                    table,
-                    text,
-                    &pattern.ids,
-                    pattern.bits.as_chunks::<1>().0,
-                    l,
-                ),
-                2 => fill(
-                    table,
-                    text,
-                    &pattern.ids,
-                    pattern.bits.as_chunks::<2>().0,
-                    l,
-                ),
-                3 => fill(
-                    table,
-                    text,
-                    &pattern.ids,
-                    pattern.bits.as_chunks::<3>().0,
-                    l,
-                ),
-                4 => fill(
-                    table,
-                    text,
-                    &pattern.ids,
-                    pattern.bits.as_chunks::<4>().0,
-                    l,
-                ),
-                5 => fill(
-                    table,
-                    text,
-                    &pattern.ids,
-                    pattern.bits.as_chunks::<5>().0,
-                    l,
-                ),
-                6 => fill(
-                    table,
-                    text,
-                    &pattern.ids,
-                    pattern.bits.as_chunks::<6>().0,
-                    l,
-                ),
-                7 => fill(
-                    table,
-                    text,
-                    &pattern.ids,
-                    pattern.bits.as_chunks::<7>().0,
-                    l,
-                ),
-                8 => fill(
-                    table,
-                    text,
-                    &pattern.ids,
-                    pattern.bits.as_chunks::<8>().0,
-                    l,
-                ),
+                1 => fill(table, text, pattern.ids, pattern.bits.as_chunks::<1>().0, l),
+                2 => fill(table, text, pattern.ids, pattern.bits.as_chunks::<2>().0, l),
+                3 => fill(table, text, pattern.ids, pattern.bits.as_chunks::<3>().0, l),
+                4 => fill(table, text, pattern.ids, pattern.bits.as_chunks::<4>().0, l),
+                5 => fill(table, text, pattern.ids, pattern.bits.as_chunks::<5>().0, l),
+                6 => fill(table, text, pattern.ids, pattern.bits.as_chunks::<6>().0, l),
+                7 => fill(table, text, pattern.ids, pattern.bits.as_chunks::<7>().0, l),
+                8 => fill(table, text, pattern.ids, pattern.bits.as_chunks::<8>().0, l),
                 _ => fill(
                     table,
                     text,
-                    &pattern.ids,
+                    pattern.ids,
                     pattern.bits.chunks_exact(width),
                     l,
                 ),
