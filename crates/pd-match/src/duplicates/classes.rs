@@ -508,17 +508,13 @@ impl ClassBound {
                     let pending = &mut pending[list];
                     if pending.len() >= LANES {
                         let text = &self.texts[list];
-                        let c = text.order[round];
-                        // Sorted as one number each, the length above the place: a key
-                        // is a look at another text, taken once.
-                        by_len.clear();
-                        by_len.extend(pending.iter().map(|&i| {
-                            let len = projections[text.alive[i].0.other].class_len(c);
-                            u64::from(len) << 32 | i as u64
-                        }));
-                        by_len.sort_unstable();
-                        pending.clear();
-                        pending.extend(by_len.iter().map(|&key| key as u32 as usize));
+                        sort_by_class_len(
+                            pending,
+                            text,
+                            text.order[round],
+                            projections,
+                            &mut by_len,
+                        );
                         let full = pending.len() / LANES * LANES;
                         for chunk in pending[..full].chunks(LANES) {
                             self.compute(block[list].0, list, round, chunk, projections);
@@ -584,6 +580,27 @@ impl ClassBound {
         self.retain_reachable(&mut block, projections);
         !block[0].1.is_empty()
     }
+}
+
+/// Sorts `pending` (places in `text.alive`) by the length of their candidate's class `c`.
+/// `keys`: a buffer to reuse. Each key is one number, the length above the place, so a
+/// look at another text is taken once per candidate, not once per comparison.
+fn sort_by_class_len(
+    pending: &mut Vec<usize>,
+    text: &Text,
+    c: usize,
+    projections: &[Projection],
+    keys: &mut Vec<u64>,
+) {
+    keys.clear();
+    keys.extend(pending.iter().map(|&i| {
+        let place = u32::try_from(i).expect("fewer than 2³² candidates a text");
+        let len = projections[text.alive[i].0.other].class_len(c);
+        u64::from(len) << 32 | u64::from(place)
+    }));
+    keys.sort_unstable();
+    pending.clear();
+    pending.extend(keys.iter().map(|&key| key as u32 as usize));
 }
 
 /// A text's classes, its most varied first: the more alike a class's letters, the closer

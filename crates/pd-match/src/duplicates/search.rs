@@ -42,7 +42,7 @@ impl PreparedText {
 
     /// Wraps text that has already been through
     /// [`default_process_str`](super::default_process_str).
-    pub fn processed(text: String) -> PreparedText {
+    fn processed(text: String) -> PreparedText {
         let mut histogram = [0u16; BUCKETS];
         let mut len = 0;
         for c in text.chars() {
