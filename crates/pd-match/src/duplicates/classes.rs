@@ -282,6 +282,11 @@ const COUNTED: usize = 64;
 /// compared as one.
 fn common_counts(x: &Projection, y: &Projection, starts: &[u32; CLASSES + 1]) -> [usize; CLASSES] {
     #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx512f") {
+        // SAFETY: the processor has the feature the function is compiled for.
+        return unsafe { common_counts_avx512(x, y, starts) };
+    }
+    #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") {
         // SAFETY: the processor has the feature the function is compiled for.
         return unsafe { common_counts_avx2(x, y, starts) };
@@ -295,6 +300,17 @@ fn common_counts(x: &Projection, y: &Projection, starts: &[u32; CLASSES + 1]) ->
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 fn common_counts_avx2(
+    x: &Projection,
+    y: &Projection,
+    starts: &[u32; CLASSES + 1],
+) -> [usize; CLASSES] {
+    common_counts_generic(x, y, starts)
+}
+
+/// [`common_counts`] compiled for 512-bit vectors: a class's array is one of them.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+fn common_counts_avx512(
     x: &Projection,
     y: &Projection,
     starts: &[u32; CLASSES + 1],

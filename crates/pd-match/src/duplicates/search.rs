@@ -172,6 +172,11 @@ fn scan_window(
     candidates: &mut Vec<Candidate>,
 ) -> u64 {
     #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx512bw") {
+        // SAFETY: the processor has the feature the function is compiled for.
+        return unsafe { scan_window_avx512(signatures, q, slack, candidates) };
+    }
+    #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") {
         // SAFETY: the processor has the feature the function is compiled for.
         return unsafe { scan_window_avx2(signatures, q, slack, candidates) };
@@ -183,6 +188,18 @@ fn scan_window(
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 fn scan_window_avx2(
+    signatures: &Signatures,
+    q: usize,
+    slack: f64,
+    candidates: &mut Vec<Candidate>,
+) -> u64 {
+    scan_window_generic(signatures, q, slack, candidates)
+}
+
+/// [`scan_window`] compiled for 512-bit vectors: a histogram comparison is two of them.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512bw")]
+fn scan_window_avx512(
     signatures: &Signatures,
     q: usize,
     slack: f64,
