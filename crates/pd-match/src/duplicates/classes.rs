@@ -127,21 +127,26 @@ impl Partition {
         }
     }
 
-    /// A text split into its classes. `scratch`: a buffer to reuse between calls (all
-    /// zeros, as each call leaves it).
-    pub fn project(&self, text: &[u32], scratch: &mut Vec<u32>) -> Projection {
-        // How often each symbol occurs, counted in `scratch` by symbol, and the symbols
-        // seen, so that the counts need no sorting of the text.
-        scratch.resize(self.class_of.len(), 0);
+    /// A text split into its classes. `scratch`: buffers to reuse between calls.
+    pub fn project(&self, text: &[u32], scratch: &mut Scratch) -> Projection {
+        // How often each symbol occurs, counted by symbol, and the symbols seen, so that
+        // the counts need no sorting of the text.
+        let Scratch {
+            counts: count_of,
+            places,
+        } = scratch;
+        count_of.resize(self.class_of.len(), 0);
         let mut seen = Vec::new();
-        let mut sizes = [0usize; CLASSES];
         for &s in text {
-            let count = &mut scratch[s as usize];
+            let count = &mut count_of[s as usize];
             if *count == 0 {
                 seen.push(s);
             }
             *count += 1;
-            sizes[self.class_of[s as usize] as usize] += 1;
+        }
+        let mut sizes = [0usize; CLASSES];
+        for &s in &seen {
+            sizes[self.class_of[s as usize] as usize] += count_of[s as usize] as usize;
         }
         // Kept for the whole search, a byte per character, in one allocation: no spare
         // capacity.
@@ -149,24 +154,31 @@ impl Partition {
         for c in 0..CLASSES {
             ids_at[c + 1] = ids_at[c] + sizes[c] as u32;
         }
-        let mut ids = vec![0u8; ids_at[CLASSES] as usize];
+        let mut ids = vec![0u8; text.len()];
+        // Each letter's id at its place among its class's letters, and where it stands
+        // in the whole text.
+        places.resize(text.len(), 0);
+        let mut next: [usize; CLASSES] = std::array::from_fn(|c| ids_at[c] as usize);
+        for (at, &s) in text.iter().enumerate() {
+            let c = self.class_of[s as usize] as usize;
+            let k = next[c];
+            ids[k] = self.id_of[s as usize];
+            places[k] = at as u32;
+            next[c] = k + 1;
+        }
         // Where each word of each class starts and ends in the whole text.
         let mut spans_at = [0u32; CLASSES + 1];
         for c in 0..CLASSES {
             spans_at[c + 1] = spans_at[c] + words(sizes[c]) as u32;
         }
-        let mut spans = vec![[0u32; 2]; spans_at[CLASSES] as usize];
-        let mut next = [0usize; CLASSES];
-        for (at, &s) in text.iter().enumerate() {
-            let c = self.class_of[s as usize] as usize;
-            let k = next[c];
-            ids[ids_at[c] as usize + k] = self.id_of[s as usize];
-            let span = &mut spans[spans_at[c] as usize + k / 64];
-            if k % 64 == 0 {
-                span[0] = at as u32;
-            }
-            span[1] = at as u32;
-            next[c] += 1;
+        let mut spans = Vec::with_capacity(spans_at[CLASSES] as usize);
+        for c in 0..CLASSES {
+            let places = &places[ids_at[c] as usize..ids_at[c + 1] as usize];
+            spans.extend(
+                places
+                    .chunks(64)
+                    .map(|word| [word[0], word[word.len() - 1]]),
+            );
         }
         // Each class as a pattern: the ids it holds and their match words.
         let (mut held, mut bits) = (Vec::new(), Vec::new());
@@ -185,7 +197,7 @@ impl Partition {
         let mut distinct = [0u32; CLASSES];
         let mut squares = [0u64; CLASSES];
         for s in seen {
-            let count = std::mem::take(&mut scratch[s as usize]);
+            let count = std::mem::take(&mut count_of[s as usize]);
             let c = self.class_of[s as usize] as usize;
             match self.rank_of[s as usize] as usize {
                 rank if rank < COUNTED => counts[rank] = count,
@@ -212,6 +224,15 @@ impl Partition {
             squares,
         }
     }
+}
+
+/// Buffers [`Partition::project`] reuses from one text to the next.
+#[derive(Default)]
+pub(super) struct Scratch {
+    /// By symbol, how often it occurs (all zeros between calls).
+    counts: Vec<u32>,
+    /// Each letter's place in the whole text, class by class.
+    places: Vec<u32>,
 }
 
 /// One text's characters per class, in text order, and how often each symbol occurs.
@@ -718,8 +739,8 @@ mod tests {
             }
             let partition = Partition::banded(&s.frequency());
             let (pa, pb) = (
-                partition.project(&s.texts[0], &mut Vec::new()),
-                partition.project(&s.texts[1], &mut Vec::new()),
+                partition.project(&s.texts[0], &mut Scratch::default()),
+                partition.project(&s.texts[1], &mut Scratch::default()),
             );
             let lcs = naive_lcs(&s.texts[0], &s.texts[1]);
             let pair = [pb, pa];
@@ -798,8 +819,8 @@ mod tests {
         let s = symbols(&[&forward, &backward]);
         let partition = Partition::banded(&s.frequency());
         let (pa, pb) = (
-            partition.project(&s.texts[0], &mut Vec::new()),
-            partition.project(&s.texts[1], &mut Vec::new()),
+            partition.project(&s.texts[0], &mut Scratch::default()),
+            partition.project(&s.texts[1], &mut Scratch::default()),
         );
         let pair = [pb, pa];
         let mut bound = ClassBound::new(&partition);

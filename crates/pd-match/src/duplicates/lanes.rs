@@ -118,19 +118,53 @@ pub(super) fn pattern_bits(
         }
     }
     ids[first..].sort_unstable();
-    for (slot, &id) in ids[first..].iter().enumerate() {
-        slots[id as usize] = slot as u16;
-    }
     let words = words(class_ids.len());
     let base = bits.len();
     bits.resize(base + (ids.len() - first) * words, 0);
-    for (i, &id) in class_ids.iter().enumerate() {
-        let slot = slots[id as usize] as usize;
-        bits[base + slot * words + i / 64] |= 1 << (i % 64);
+    // Word by word, each id's bits from one comparison of the word's 64 letters with it
+    // (a few vector instructions), not a bit set letter by letter.
+    for (w, letters) in class_ids.chunks(64).enumerate() {
+        let mut chunk = [0u8; 64];
+        chunk[..letters.len()].copy_from_slice(letters);
+        // Letters past the end are not the id's: they are masked off.
+        let valid = u64::MAX >> (64 - letters.len());
+        for (slot, &id) in ids[first..].iter().enumerate() {
+            bits[base + slot * words + w] = equal_mask(&chunk, id) & valid;
+        }
     }
     for &id in &ids[first..] {
         slots[id as usize] = u16::MAX;
     }
+}
+
+/// Bit `k` set where `chunk[k] == id`: sixteen letters a comparison (SSE2, which every
+/// x86-64 processor has).
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn equal_mask(chunk: &[u8; 64], id: u8) -> u64 {
+    use std::arch::x86_64::{_mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_set1_epi8};
+    let mut mask = 0;
+    // SAFETY: every x86-64 processor has SSE2, and each load reads the 16 bytes of
+    // `part`, unaligned.
+    unsafe {
+        let needle = _mm_set1_epi8(id as i8);
+        for (q, part) in chunk.chunks_exact(16).enumerate() {
+            let letters = _mm_loadu_si128(part.as_ptr().cast());
+            let equal = _mm_movemask_epi8(_mm_cmpeq_epi8(letters, needle)) as u16;
+            mask |= u64::from(equal) << (16 * q);
+        }
+    }
+    mask
+}
+
+/// Bit `k` set where `chunk[k] == id`.
+#[cfg(not(target_arch = "x86_64"))]
+#[inline(always)]
+fn equal_mask(chunk: &[u8; 64], id: u8) -> u64 {
+    chunk
+        .iter()
+        .enumerate()
+        .fold(0, |mask, (k, &x)| mask | (u64::from(x == id) << k))
 }
 
 /// A text's ids of one class as rows of a [`Lanes`] table: each different id gets a row,

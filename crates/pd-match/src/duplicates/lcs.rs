@@ -26,9 +26,12 @@ use std::collections::HashMap;
 
 use rayon::prelude::*;
 
-/// Small integer symbols for the characters of a corpus, numbered in order of first
-/// appearance (reading the texts in order). A text's symbols are made when needed and not
-/// kept: four bytes a character for every text would be most of the search's memory.
+use super::process::{AsciiCounts, Run, Runs};
+
+/// Small integer symbols for the characters of a corpus: the ASCII characters it holds in
+/// their order, then the others in order of first appearance (reading the texts in order).
+/// A text's symbols are made when needed and not kept: four bytes a character for every
+/// text would be most of the search's memory.
 pub(super) struct Alphabet {
     /// ASCII characters, nearly all of them, are looked up in a table, not hashed.
     ascii: [u32; 128],
@@ -39,44 +42,40 @@ pub(super) struct Alphabet {
 }
 
 impl Alphabet {
-    /// Each text's own characters in first-appearance order, and how often each occurs,
-    /// are found in parallel; only those short lists are numbered and added up one after
-    /// another.
+    /// Each text's counts and its own characters outside ASCII are found in parallel; only
+    /// those are numbered and added up one after another.
     pub fn new(texts: &[&str]) -> Alphabet {
         let seen: Vec<Seen> = texts.par_iter().map(|t| Seen::of(t)).collect();
-        let mut ascii = [NONE; 128];
-        let mut others: HashMap<char, u32> = HashMap::new();
-        let mut len = 0u32;
-        for &c in seen.iter().flat_map(|s| &s.firsts) {
-            let slot = match ascii.get_mut(c as usize) {
-                Some(slot) => slot,
-                None => others.entry(c).or_insert(NONE),
-            };
-            if *slot == NONE {
-                *slot = len;
-                len += 1;
+        let mut ascii_counts = [0u64; 128];
+        for s in &seen {
+            for (total, &n) in ascii_counts.iter_mut().zip(&s.ascii) {
+                *total += u64::from(n);
             }
         }
-        let mut alphabet = Alphabet {
-            ascii,
-            others,
-            len: len as usize,
-            frequency: vec![0; len as usize],
-        };
+        let mut ascii = [NONE; 128];
+        let mut frequency = Vec::new();
+        for (slot, &n) in ascii.iter_mut().zip(&ascii_counts) {
+            if n > 0 {
+                *slot = frequency.len() as u32;
+                frequency.push(n);
+            }
+        }
+        let mut others: HashMap<char, u32> = HashMap::new();
         for s in &seen {
             for &c in &s.firsts {
-                let symbol = alphabet.symbol(c) as usize;
-                alphabet.frequency[symbol] += u64::from(s.count(c));
+                let n = u64::from(s.others[&c]);
+                let symbol = *others.entry(c).or_insert_with(|| {
+                    frequency.push(0);
+                    frequency.len() as u32 - 1
+                });
+                frequency[symbol as usize] += n;
             }
         }
-        alphabet
-    }
-
-    /// The symbol of a character of the alphabet's texts.
-    fn symbol(&self, c: char) -> u32 {
-        match self.ascii.get(c as usize) {
-            Some(&id) => id,
-            None => self.others[&c],
+        Alphabet {
+            ascii,
+            others,
+            len: frequency.len(),
+            frequency,
         }
     }
 
@@ -89,7 +88,12 @@ impl Alphabet {
     /// written over `out`.
     pub fn symbols_into(&self, text: &str, out: &mut Vec<u32>) {
         out.clear();
-        out.extend(text.chars().map(|c| self.symbol(c)));
+        for run in Runs::of(text) {
+            match run {
+                Run::Ascii(bytes) => out.extend(bytes.iter().map(|&b| self.ascii[usize::from(b)])),
+                Run::Other(c) => out.push(self.others[&c]),
+            }
+        }
     }
 
     /// The symbols of `text` (one of the alphabet's texts).
@@ -105,39 +109,35 @@ impl Alphabet {
     }
 }
 
-/// One text's distinct characters, in order of first appearance, and how often each
-/// occurs.
+/// One text's character counts, and its characters outside ASCII in order of first
+/// appearance.
 struct Seen {
-    firsts: Vec<char>,
     ascii: [u32; 128],
+    firsts: Vec<char>,
     /// A text in a large script may hold thousands of different characters.
     others: HashMap<char, u32>,
 }
 
 impl Seen {
     fn of(text: &str) -> Seen {
-        let mut seen = Seen {
-            firsts: Vec::new(),
-            ascii: [0; 128],
-            others: HashMap::new(),
-        };
-        for c in text.chars() {
-            let count = match seen.ascii.get_mut(c as usize) {
-                Some(count) => count,
-                None => seen.others.entry(c).or_insert(0),
-            };
-            if *count == 0 {
-                seen.firsts.push(c);
+        let mut ascii = AsciiCounts::new();
+        let (mut firsts, mut others) = (Vec::new(), HashMap::new());
+        for run in Runs::of(text) {
+            match run {
+                Run::Ascii(bytes) => ascii.add(bytes),
+                Run::Other(c) => {
+                    let count = others.entry(c).or_insert(0);
+                    if *count == 0 {
+                        firsts.push(c);
+                    }
+                    *count += 1;
+                }
             }
-            *count += 1;
         }
-        seen
-    }
-
-    fn count(&self, c: char) -> u32 {
-        match self.ascii.get(c as usize) {
-            Some(&n) => n,
-            None => self.others[&c],
+        Seen {
+            ascii: ascii.totals(),
+            firsts,
+            others,
         }
     }
 }
@@ -382,12 +382,13 @@ pub(super) mod tests {
     }
 
     #[test]
-    fn symbols_are_numbered_in_order_of_first_appearance() {
-        let s = symbols(&["ab€a", "€ßb", "", "ß\u{7f}\u{80}"]);
-        assert_eq!(s.texts[0], vec![0, 1, 2, 0]);
-        assert_eq!(s.texts[1], vec![2, 3, 1]);
+    fn symbols_are_ascii_in_its_order_then_the_others_in_order_of_first_appearance() {
+        let s = symbols(&["ba€a", "€ßb", "", "ß\u{7f}\u{80}"]);
+        // 'a', 'b', DEL; then '€', 'ß', U+0080.
+        assert_eq!(s.texts[0], vec![1, 0, 3, 0]);
+        assert_eq!(s.texts[1], vec![3, 4, 1]);
         assert!(s.texts[2].is_empty());
-        assert_eq!(s.texts[3], vec![3, 4, 5]);
+        assert_eq!(s.texts[3], vec![4, 2, 5]);
         assert_eq!(s.alphabet, 6);
     }
 

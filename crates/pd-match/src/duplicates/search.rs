@@ -4,8 +4,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use rapidfuzz::fuzz::{self, Args};
 
-use super::classes::{Candidate, ClassBound, Partition, Projection};
+use super::classes::{Candidate, ClassBound, Partition, Projection, Scratch};
 use super::lcs::{Alphabet, Pattern};
+use super::process::{AsciiCounts, Run, Runs};
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -43,17 +44,21 @@ impl PreparedText {
     /// Wraps text that has already been through
     /// [`default_process_str`](super::default_process_str).
     fn processed(text: String) -> PreparedText {
-        let mut histogram = [0u16; BUCKETS];
-        let mut len = 0;
-        for c in text.chars() {
-            let count = &mut histogram[bucket(c)];
-            *count = count.saturating_add(1);
-            len += 1;
+        let mut ascii = AsciiCounts::new();
+        let mut counts = [0u32; BUCKETS];
+        for run in Runs::of(&text) {
+            match run {
+                Run::Ascii(bytes) => ascii.add(bytes),
+                Run::Other(c) => counts[bucket_of(c)] += 1,
+            }
+        }
+        for (b, n) in ascii.totals().into_iter().enumerate() {
+            counts[usize::from(ASCII_BUCKETS[b])] += n;
         }
         PreparedText {
+            len: text.chars().count(),
+            histogram: counts.map(|n| u16::try_from(n).unwrap_or(u16::MAX)),
             text,
-            len,
-            histogram,
         }
     }
 
@@ -69,14 +74,6 @@ impl PreparedText {
 
     fn len(&self) -> usize {
         self.len
-    }
-}
-
-fn bucket(c: char) -> usize {
-    // Processed text is mostly ASCII: a table, with no branch on the kind of character.
-    match ASCII_BUCKETS.get(c as usize) {
-        Some(&b) => b as usize,
-        None => bucket_of(c),
     }
 }
 
@@ -286,7 +283,7 @@ pub fn similar_pairs(
     let projections: Vec<Projection> = order
         .par_iter()
         .map_init(
-            || (Vec::new(), Vec::new()),
+            || (Vec::new(), Scratch::default()),
             |(symbols, scratch), &i| {
                 alphabet.symbols_into(strs[i], symbols);
                 partition.project(symbols, scratch)
