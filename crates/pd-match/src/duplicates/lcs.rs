@@ -42,10 +42,21 @@ pub(super) struct Alphabet {
 }
 
 impl Alphabet {
-    /// Each text's counts and its own characters outside ASCII are found in parallel; only
-    /// those are numbered and added up one after another.
-    pub fn new(texts: &[&str]) -> Alphabet {
-        let seen: Vec<Seen> = texts.par_iter().map(|t| Seen::of(t)).collect();
+    /// The alphabet of `texts`, and for each text `summary` of its [`CharCounts`], taken
+    /// while they are at hand. Each text's counts and its own characters outside ASCII are
+    /// found in parallel; only those are numbered and added up one after another.
+    pub fn with_summaries<T: Send>(
+        texts: &[&str],
+        summary: impl Fn(&CharCounts) -> T + Sync,
+    ) -> (Alphabet, Vec<T>) {
+        let (seen, summaries): (Vec<CharCounts>, Vec<T>) = texts
+            .par_iter()
+            .map(|t| {
+                let counts = CharCounts::of(t);
+                let summary = summary(&counts);
+                (counts, summary)
+            })
+            .unzip();
         let mut ascii_counts = [0u64; 128];
         for s in &seen {
             for (total, &n) in ascii_counts.iter_mut().zip(&s.ascii) {
@@ -71,12 +82,13 @@ impl Alphabet {
                 frequency[symbol as usize] += n;
             }
         }
-        Alphabet {
+        let alphabet = Alphabet {
             ascii,
             others,
             len: frequency.len(),
             frequency,
-        }
+        };
+        (alphabet, summaries)
     }
 
     /// How many symbols there are.
@@ -111,15 +123,15 @@ impl Alphabet {
 
 /// One text's character counts, and its characters outside ASCII in order of first
 /// appearance.
-struct Seen {
-    ascii: [u32; 128],
+pub(super) struct CharCounts {
+    pub ascii: [u32; 128],
     firsts: Vec<char>,
     /// A text in a large script may hold thousands of different characters.
-    others: HashMap<char, u32>,
+    pub others: HashMap<char, u32>,
 }
 
-impl Seen {
-    fn of(text: &str) -> Seen {
+impl CharCounts {
+    fn of(text: &str) -> CharCounts {
         let mut ascii = AsciiCounts::new();
         let (mut firsts, mut others) = (Vec::new(), HashMap::new());
         for run in Runs::of(text) {
@@ -134,7 +146,7 @@ impl Seen {
                 }
             }
         }
-        Seen {
+        CharCounts {
             ascii: ascii.totals(),
             firsts,
             others,
@@ -327,7 +339,7 @@ pub(super) mod tests {
     }
 
     pub(in crate::duplicates) fn symbols(texts: &[&str]) -> Symbols {
-        let alphabet = Alphabet::new(texts);
+        let (alphabet, _) = Alphabet::with_summaries(texts, |_| ());
         let frequency = alphabet.frequency().to_vec();
         let symbols = Symbols {
             texts: texts.iter().map(|t| alphabet.symbols(t)).collect(),

@@ -5,8 +5,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use rapidfuzz::fuzz::{self, Args};
 
 use super::classes::{Candidate, ClassBound, Partition, Projection, Scratch};
-use super::lcs::{Alphabet, Pattern};
-use super::process::{AsciiCounts, Run, Runs};
+use super::lcs::{Alphabet, CharCounts, Pattern};
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -23,10 +22,6 @@ pub struct PreparedText {
     text: String,
     /// Its length in characters.
     len: usize,
-    /// Character counts per bucket, saturating at `u16::MAX` (capped counts differ by no
-    /// more than the true counts do, so the bound stays valid; 16-bit counts halve the
-    /// bytes compared per pair).
-    histogram: [u16; BUCKETS],
 }
 
 impl PreparedText {
@@ -44,20 +39,8 @@ impl PreparedText {
     /// Wraps text that has already been through
     /// [`default_process_str`](super::default_process_str).
     fn processed(text: String) -> PreparedText {
-        let mut ascii = AsciiCounts::new();
-        let mut counts = [0u32; BUCKETS];
-        for run in Runs::of(&text) {
-            match run {
-                Run::Ascii(bytes) => ascii.add(bytes),
-                Run::Other(c) => counts[bucket_of(c)] += 1,
-            }
-        }
-        for (b, n) in ascii.totals().into_iter().enumerate() {
-            counts[usize::from(ASCII_BUCKETS[b])] += n;
-        }
         PreparedText {
             len: text.chars().count(),
-            histogram: counts.map(|n| u16::try_from(n).unwrap_or(u16::MAX)),
             text,
         }
     }
@@ -141,13 +124,28 @@ struct Signatures {
 }
 
 impl Signatures {
-    /// `order`: the texts' indices by length.
-    fn new(texts: &[PreparedText], order: &[usize]) -> Signatures {
+    /// `order`: the texts' indices by length; `histograms`: theirs, in the texts' order.
+    fn new(texts: &[PreparedText], histograms: &[[u16; BUCKETS]], order: &[usize]) -> Signatures {
         Signatures {
             lens: order.iter().map(|&i| texts[i].len()).collect(),
-            histograms: order.iter().map(|&i| texts[i].histogram).collect(),
+            histograms: order.iter().map(|&i| histograms[i]).collect(),
         }
     }
+}
+
+/// A text's character counts per bucket, saturating at `u16::MAX` (capped counts differ
+/// by no more than the true counts do, so the bound stays valid; 16-bit counts halve the
+/// bytes compared per pair). From the counts the alphabet takes anyway: no pass of its
+/// own over the text.
+fn histogram(counts: &CharCounts) -> [u16; BUCKETS] {
+    let mut buckets = [0u32; BUCKETS];
+    for (b, &n) in counts.ascii.iter().enumerate() {
+        buckets[usize::from(ASCII_BUCKETS[b])] += n;
+    }
+    for (&c, &n) in &counts.others {
+        buckets[bucket_of(c)] += n;
+    }
+    buckets.map(|n| u16::try_from(n).unwrap_or(u16::MAX))
 }
 
 /// Lower bound on the Indel distance: the L1 distance of the character histograms.
@@ -276,10 +274,11 @@ pub fn similar_pairs(
     let mut order: Vec<usize> = (0..texts.len()).collect();
     order.sort_by_key(|&i| (texts[i].len(), i));
     let strs: Vec<&str> = texts.iter().map(PreparedText::text).collect();
-    let alphabet = Alphabet::new(&strs);
+    let (alphabet, histograms) = Alphabet::with_summaries(&strs, histogram);
     let partition = Partition::banded(alphabet.frequency());
     // Signatures and projections in order of length, where each text's window lies.
-    let signatures = Signatures::new(texts, &order);
+    let signatures = Signatures::new(texts, &histograms, &order);
+    drop(histograms);
     let projections: Vec<Projection> = order
         .par_iter()
         .map_init(
