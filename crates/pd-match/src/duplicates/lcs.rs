@@ -36,8 +36,7 @@ pub(super) struct Alphabet {
     /// ASCII characters, nearly all of them, are looked up in a table, not hashed.
     ascii: [u32; 128],
     others: HashMap<char, u32>,
-    len: usize,
-    /// How often each symbol occurs in all the texts.
+    /// How often each symbol occurs in all the texts, by symbol.
     frequency: Vec<u64>,
 }
 
@@ -85,7 +84,6 @@ impl Alphabet {
         let alphabet = Alphabet {
             ascii,
             others,
-            len: frequency.len(),
             frequency,
         };
         (alphabet, summaries)
@@ -93,7 +91,7 @@ impl Alphabet {
 
     /// How many symbols there are.
     pub fn len(&self) -> usize {
-        self.len
+        self.frequency.len()
     }
 
     /// The symbols of `text`, which must be one of the texts the alphabet was made of,
