@@ -51,9 +51,10 @@
 //!    letters of each class are stored once as one-byte class ids and as the match words
 //!    of the ids it holds; the eight patterns' match words are copied into one table with
 //!    a row per id of the text, so a step loads the next id's row, all lanes' words in
-//!    one go, with nothing looked up per pair (see `lanes`). A lane stops as soon as the
-//!    class can no longer bring the sum to the need: a column's LCS grows by at most one
-//!    per step, so once what it holds plus the steps left falls short, the pair is out.
+//!    one go, with nothing looked up per pair (see `lanes`). The lanes' bands are merged
+//!    word by word before the first step, and each class's LCS is computed to its end:
+//!    the eight lanes share their steps, so stopping a lane that can no longer reach its
+//!    class's need saves nothing until all eight have stopped, which almost never happens.
 //!    Texts next to each other in length order share most of their candidates, so they
 //!    go through the bound in blocks, the block's candidates a tile at a time: a
 //!    candidate's data is read from memory once per tile for the whole block. Within a

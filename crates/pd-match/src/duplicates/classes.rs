@@ -42,11 +42,11 @@
 //! computed over the ids is still at least the class LCS over the characters, and the
 //! sum still bounds the LCS. (The count bound keeps the characters apart.)
 //!
-//! **Giving up on a class early.** A pair stays only if the class's LCS reaches its
-//! *class need*: the pair's need minus what the other terms of the sum add up to. Each
-//! lane is therefore given that need and stops as soon as it cannot reach it any more
-//! ([`super::lanes`]); it then reports a number below the need, and the pair is dropped
-//! just as it would have been with the class's full LCS.
+//! **Every class to its end.** A pair stays only if the class's LCS reaches its *class
+//! need*: the pair's need minus what the other terms of the sum add up to. A lane could
+//! stop once it can no longer reach that, but the lanes of a call share their steps, and
+//! it would take all eight stopping to save any: each class's LCS is computed to its end
+//! ([`super::lanes`]).
 
 use super::lanes::{IDS, LANES, Lane, Lanes, PatternBits, TextRows, pattern_bits, words};
 
@@ -591,14 +591,12 @@ impl ClassBound {
         let c = text.order[round];
         let mut lanes = [Lane::NONE; LANES];
         for (lane, &i) in lanes.iter_mut().zip(chunk.iter()) {
-            let (candidate, bound, upper) = &text.alive[i];
+            let (candidate, _, _) = &text.alive[i];
             let other = &projections[candidate.other];
             *lane = Lane {
                 pattern: other.pattern(c),
                 above: other.len.saturating_sub(candidate.need),
                 below: mine.len.saturating_sub(candidate.need),
-                // What the other classes leave this one to reach.
-                need: candidate.need.saturating_sub((bound - upper[c]) as usize),
             };
         }
         let lcs = self.lanes.lcs(&text.rows, &lanes[..chunk.len()]);
