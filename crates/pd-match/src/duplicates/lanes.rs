@@ -375,7 +375,7 @@ impl Kernel {
     /// 512-bit vectors where the processor has them and can count their bits, else
     /// 256-bit vectors (it then also counts a word's bits with one instruction), else
     /// plain words. A 512-bit step does a word of all eight lanes in one operation; on
-    /// the Intel Xeon of the README's figures it took a quarter off the search.
+    /// an Intel Xeon it took a quarter off the search.
     fn detect() -> Kernel {
         #[cfg(target_arch = "x86_64")]
         if std::arch::is_x86_feature_detected!("avx512f")
